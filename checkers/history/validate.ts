@@ -39,6 +39,11 @@ export function toOp(raw: unknown, ordinal: number, pos: SourcePos = {}): Op {
   } else {
     delete op.time;
   }
+  // Op.node is typed as a string: enforce it here so checkers can trust the type; null means "no node".
+  if (r.node === null) delete op.node;
+  else if (r.node !== undefined && typeof r.node !== 'string') {
+    throw new HistoryError(`bad "node" ${preview(r.node)}: expected the node name as a string, e.g. "n1"`, pos);
+  }
   return op;
 }
 

@@ -52,6 +52,11 @@ export interface Model<S = unknown> {
    */
   readOnly?(op: ModelOp): boolean;
   /**
+   * True if the op is legal in every state (a blind write). A search-order hint: such ops are tried after ops
+   * whose legality depends on the state, which would otherwise miss the moment their condition holds.
+   */
+  unconditional?(op: ModelOp): boolean;
+  /**
    * For an op whose outcome is unknown: a key such that two such ops with equal keys have identical effects,
    * so the search tries only one of them at each point. Omit (or return undefined) when unsure.
    */

@@ -1,0 +1,539 @@
+/**
+ * Wing–Gong–Lowe backtracking search for one partition: is there a total order of the ops, consistent with
+ * real time, that the model accepts? Ops are taken from a linked list of call/return entries (lifted when
+ * linearized, put back on backtrack); a memo of (linearized set, state) configurations prunes repeated work.
+ *
+ * Beyond the textbook search:
+ * - The linearized set is hashed incrementally (XOR of two random 32-bit lanes per op), so a memo probe costs
+ *   O(1) plus a comparison of only the words around the frontier.
+ * - Read-only ops (per the model) that are legal now are linearized without branching: moving a state-preserving
+ *   op earlier never breaks a valid order.
+ * - Ops with unknown outcome are optional, tried only after the known ops, and among equivalent ones (same
+ *   `crashClass`) only the earliest-invoked unused one is tried, which removes their symmetric blow-up.
+ */
+import type { Model, ModelOp } from './model.js';
+
+/** One op as the search sees it: model view plus its place in real time. */
+export interface SearchOp {
+  op: ModelOp;
+  /** Position of the invocation in the history. */
+  callPos: number;
+  /** Position of the completion; Infinity when the outcome is unknown. */
+  returnPos: number;
+}
+
+/** Limits after which the search gives up with 'unknown' instead of running out of time or memory. */
+export interface SearchBudget {
+  /** `performance.now()` value after which the search stops. */
+  deadline: number;
+  /** Estimated bytes the memo may hold. */
+  memoBytes: number;
+}
+
+/** What the search found for one partition. */
+export type SearchOutcome =
+  | { result: 'ok'; stats: SearchStats }
+  | { result: 'unknown'; reason: 'time' | 'memory'; stats: SearchStats }
+  | { result: 'fail'; stats: SearchStats; witness: FailureWitness };
+
+/** Effort figures, for benchmarks and for judging how hard a history was. */
+export interface SearchStats {
+  /** Ops entered into the search (after dropping read-only ops of unknown outcome). */
+  ops: number;
+  /** Ops with unknown outcome among them. */
+  crashed: number;
+  /** Configurations entered (linearization steps taken). */
+  steps: number;
+  /** Steps undone. */
+  backtracks: number;
+  /** Memo entries at the end. */
+  memoEntries: number;
+  /** Estimated memo bytes at the end. */
+  memoBytes: number;
+}
+
+/** Deepest point the search reached in an invalid partition, for counterexamples. */
+export interface FailureWitness {
+  /** Ops of the longest linearizable prefix found, in linearization order. */
+  prefix: ModelOp[];
+  /** Model state after that prefix. */
+  state: unknown;
+  /** Known-outcome ops that could have come next at that point; none leads to a valid order. */
+  next: { op: ModelOp; legal: boolean }[];
+  /** Of `next`, the op whose completion came first: it had to be linearized before anything else could. */
+  blocking: ModelOp;
+}
+
+const BUDGET_CHECK_INTERVAL = 2048;
+/** Rough per-entry cost of a memo entry beyond its arena words (Map slot, state reference, chain links). */
+const MEMO_ENTRY_OVERHEAD = 80;
+/** V8 Maps hold at most 2^24 entries; stay clear of that. */
+const MEMO_MAX_ENTRIES = 16_000_000;
+
+/** Small seeded PRNG (xorshift32) for the per-op hash lanes: reproducible, no global state. */
+function xorshift(seed: number): () => number {
+  let x = seed | 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x | 0;
+  };
+}
+
+/** Run the search over one partition's ops. `ops` may be in any order. */
+export function searchPartition(model: Model, input: readonly SearchOp[], budget: SearchBudget, seed = 1): SearchOutcome {
+  // --- Preprocess: drop read-only ops of unknown outcome (they constrain nothing), order the rest.
+  const readOnly = model.readOnly ? model.readOnly.bind(model) : undefined;
+  const kept = input.filter((s) => s.op.known || !(readOnly && readOnly(s.op)));
+  const known = kept.filter((s) => s.op.known).sort((a, b) => a.callPos - b.callPos);
+  const crashed = kept.filter((s) => !s.op.known).sort((a, b) => a.callPos - b.callPos);
+  const K = known.length;
+  const C = crashed.length;
+  const N = K + C;
+  const all = known.concat(crashed); // internal op id = index here: known ops first, then crashed
+  const ops: ModelOp[] = all.map((s) => s.op);
+  const callPos = new Float64Array(N);
+  for (let i = 0; i < N; i++) callPos[i] = all[i]!.callPos;
+  const isRead = new Uint8Array(N);
+  if (readOnly) for (let i = 0; i < K; i++) isRead[i] = readOnly(ops[i]!) ? 1 : 0;
+  const isBlind = new Uint8Array(N);
+  if (model.unconditional) for (let i = 0; i < N; i++) isBlind[i] = model.unconditional(ops[i]!) ? 1 : 0;
+
+  const stats: SearchStats = { ops: N, crashed: C, steps: 0, backtracks: 0, memoEntries: 0, memoBytes: 0 };
+  if (K === 0) return { result: 'ok', stats };
+
+  // Crash classes: per class, members in call order; only member number usedCount[cls] may be tried.
+  const crashCls = new Int32Array(C);
+  const crashRank = new Int32Array(C);
+  let classCount = 0;
+  {
+    const classIds = new Map<string, number>();
+    const sizes: number[] = [];
+    for (let c = 0; c < C; c++) {
+      const key = model.crashClass?.(crashed[c]!.op);
+      let cls: number;
+      if (key === undefined) cls = classCount++;
+      else {
+        const found = classIds.get(key);
+        if (found === undefined) {
+          cls = classCount++;
+          classIds.set(key, cls);
+        } else cls = found;
+      }
+      crashCls[c] = cls;
+      sizes[cls] = (sizes[cls] ?? 0) + 1;
+      crashRank[c] = sizes[cls]! - 1;
+    }
+  }
+  const usedCount = new Int32Array(classCount);
+
+  // --- Entry list over known ops: entries 1..2K, 0 is the head sentinel. Entry e is a call iff entOp>=0 and
+  // entCall[e]; each known op has a call entry and a return entry.
+  const E = 2 * K + 1;
+  const next = new Int32Array(E + 1).fill(-1);
+  const prev = new Int32Array(E + 1).fill(-1);
+  const entOp = new Int32Array(E);
+  const entIsCall = new Uint8Array(E);
+  const entPos = new Float64Array(E);
+  const callEntry = new Int32Array(K);
+  const returnEntry = new Int32Array(K);
+  {
+    const events: { pos: number; op: number; call: boolean }[] = [];
+    for (let i = 0; i < K; i++) {
+      events.push({ pos: all[i]!.callPos, op: i, call: true });
+      events.push({ pos: all[i]!.returnPos, op: i, call: false });
+    }
+    // Positions are distinct history positions; calls sort before returns only if equal (never, but be safe).
+    events.sort((a, b) => a.pos - b.pos || (a.call === b.call ? 0 : a.call ? -1 : 1));
+    let p = 0;
+    for (let e = 1; e <= events.length; e++) {
+      const ev = events[e - 1]!;
+      entOp[e] = ev.op;
+      entIsCall[e] = ev.call ? 1 : 0;
+      entPos[e] = ev.pos;
+      if (ev.call) callEntry[ev.op] = e;
+      else returnEntry[ev.op] = e;
+      next[p] = e;
+      prev[e] = p;
+      p = e;
+    }
+    next[p] = -1;
+  }
+  const unlinkEntry = (e: number) => {
+    const n = next[e]!;
+    const p = prev[e]!;
+    next[p] = n;
+    if (n >= 0) prev[n] = p;
+  };
+  const relinkEntry = (e: number) => {
+    const n = next[e]!;
+    const p = prev[e]!;
+    next[p] = e;
+    if (n >= 0) prev[n] = e;
+  };
+  const lift = (op: number) => {
+    unlinkEntry(callEntry[op]!);
+    unlinkEntry(returnEntry[op]!);
+  };
+  const unlift = (op: number) => {
+    relinkEntry(returnEntry[op]!);
+    relinkEntry(callEntry[op]!);
+  };
+
+  // --- Linearized set: bitset over known ops, sorted list of crashed ops, two incremental hash lanes.
+  const words = new Int32Array((K + 31) >>> 5);
+  const rand = xorshift(seed * 0x2545f491 + N);
+  const lane1 = new Int32Array(N);
+  const lane2 = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    lane1[i] = rand();
+    lane2[i] = rand();
+  }
+  let h1 = 0;
+  let h2 = 0;
+  const crashedUsed: number[] = []; // crashed op ids currently linearized, in push order
+
+  // --- Memo: key -> first entry; entries chain on equal keys; snapshots live in one growable arena.
+  const memo = new Map<number, number>();
+  let arena = new Int32Array(1 << 16);
+  let arenaTop = 0;
+  let entOff = new Int32Array(1 << 12);
+  let entChain = new Int32Array(1 << 12);
+  const entState: unknown[] = [];
+  let entries = 0;
+
+
+  // --- DFS. Node d is the configuration with d ops linearized. Its known candidates are materialised (the
+  // window is bounded by concurrency) on a shared stack; crashed candidates are iterated lazily by class.
+  const retPos = new Float64Array(K);
+  for (let i = 0; i < K; i++) retPos[i] = all[i]!.returnPos;
+  const classOrder: number[] = []; // classes by their first member's call position
+  const classMembers: number[][] = [];
+  for (let c = 0; c < C; c++) {
+    const cls = crashCls[c]!;
+    if (!classMembers[cls]) {
+      classMembers[cls] = [];
+      classOrder.push(cls);
+    }
+    classMembers[cls]!.push(K + c);
+  }
+
+  let cand = new Int32Array(1024);
+  let candState: unknown[] = [];
+  let candTop = 0;
+  const pushCand = (op: number, st: unknown) => {
+    if (candTop === cand.length) {
+      const bigger = new Int32Array(cand.length * 2);
+      bigger.set(cand);
+      cand = bigger;
+    }
+    cand[candTop] = op;
+    candState[candTop] = st;
+    candTop++;
+  };
+
+  const nodeCandStart = new Int32Array(N + 1);
+  const nodeCandEnd = new Int32Array(N + 1);
+  const nodeCandPos = new Int32Array(N + 1);
+  const nodeCrashPass = new Uint8Array(N + 1); // 0: crashed ops that unblock, 1: the rest, 2: done
+  const nodeCrashPos = new Int32Array(N + 1);
+  const nodeFirstRet = new Float64Array(N + 1);
+  const nodeBlocking = new Int32Array(N + 1);
+  const nodeBlockingLegal = new Uint8Array(N + 1);
+  const stackOp = new Int32Array(N);
+  const stackState: unknown[] = new Array(N);
+  const stackMaxKnown = new Int32Array(N + 1); // highest known op id linearized in the first d ops
+  stackMaxKnown[0] = -1;
+  let depth = 0;
+  let state = model.init();
+  let knownLeft = K;
+  let work = 0; // steps and probes since the last budget check
+
+  // Longest prefix bookkeeping (copy only what changed since the last save: amortised O(steps)).
+  let bestDepth = -1;
+  const bestPrefix: number[] = [];
+  let bestState: unknown = state;
+  let bestNext: { op: number; legal: boolean }[] = [];
+  let bestBlocking = -1;
+  let lowSinceSave = 0;
+
+  const memoKey = (sh: number): number => {
+    const k1 = (h1 ^ sh) >>> 0;
+    const k2 = (h2 ^ Math.imul(sh, 0x9e3779b1)) & 0x1fffff;
+    return k1 * 2097152 + k2;
+  };
+
+  /** Snapshot of the current linearized set into the arena at `arenaTop` (not committed); returns its length. */
+  const writeSnapshot = (): number => {
+    const headOp = next[0]! >= 0 ? entOp[next[0]!]! : K; // lowest unlinearized known op (calls precede returns)
+    const low = headOp >>> 5;
+    const maxKnown = stackMaxKnown[depth]!;
+    const nWords = maxKnown < 0 || maxKnown >>> 5 < low ? 0 : (maxKnown >>> 5) - low + 1;
+    const need = 3 + nWords + crashedUsed.length;
+    if (arenaTop + need > arena.length) {
+      const bigger = new Int32Array(Math.max(arena.length * 2, arenaTop + need + 1024));
+      bigger.set(arena.subarray(0, arenaTop));
+      arena = bigger;
+    }
+    let w = arenaTop;
+    arena[w++] = low;
+    arena[w++] = nWords;
+    for (let i = 0; i < nWords; i++) arena[w++] = words[low + i]!;
+    arena[w++] = crashedUsed.length;
+    if (crashedUsed.length > 0) {
+      const start = w;
+      for (const c of crashedUsed) arena[w++] = c;
+      arena.subarray(start, w).sort();
+    }
+    return w - arenaTop;
+  };
+
+  /** Probe the memo for the current configuration; insert it if new. Returns true if it was new. */
+  const memoInsert = (st: unknown): boolean => {
+    const key = memoKey(model.hash(st) | 0);
+    const len = writeSnapshot();
+    const head = memo.get(key);
+    if (head !== undefined) {
+      const nWords = arena[arenaTop + 1]!;
+      const nCrashed = arena[arenaTop + 2 + nWords]!;
+      outer: for (let e = head; e >= 0; e = entChain[e]!) {
+        const off = entOff[e]!;
+        // Layout [low, nWords, words..., nCrashed, ids...]: equal counts imply equal lengths.
+        if (arena[off + 1] !== nWords || arena[off + 2 + nWords] !== nCrashed) continue;
+        for (let i = 0; i < len; i++) if (arena[off + i] !== arena[arenaTop + i]) continue outer;
+        if (model.equals(entState[e], st)) return false;
+      }
+    }
+    if (entries === entOff.length) {
+      const o = new Int32Array(entries * 2);
+      o.set(entOff);
+      entOff = o;
+      const c = new Int32Array(entries * 2);
+      c.set(entChain);
+      entChain = c;
+    }
+    entOff[entries] = arenaTop;
+    entChain[entries] = head ?? -1;
+    entState.push(st);
+    memo.set(key, entries);
+    entries++;
+    arenaTop += len;
+    return true;
+  };
+
+  const memoBytes = () => arena.byteLength + entries * MEMO_ENTRY_OVERHEAD + entOff.byteLength * 2 + cand.byteLength * 3;
+
+  const apply = (op: number, newState: unknown) => {
+    stackOp[depth] = op;
+    stackState[depth] = state;
+    const prevMax = stackMaxKnown[depth]!;
+    depth++;
+    h1 ^= lane1[op]!;
+    h2 ^= lane2[op]!;
+    if (op < K) {
+      words[op >>> 5] |= 1 << (op & 31);
+      lift(op);
+      knownLeft--;
+      stackMaxKnown[depth] = op > prevMax ? op : prevMax;
+    } else {
+      crashedUsed.push(op);
+      usedCount[crashCls[op - K]!]++;
+      stackMaxKnown[depth] = prevMax;
+    }
+    state = newState;
+  };
+  const undo = (): void => {
+    depth--;
+    if (depth < lowSinceSave) lowSinceSave = depth;
+    const op = stackOp[depth]!;
+    state = stackState[depth];
+    stackState[depth] = undefined;
+    h1 ^= lane1[op]!;
+    h2 ^= lane2[op]!;
+    if (op < K) {
+      words[op >>> 5] &= ~(1 << (op & 31));
+      unlift(op);
+      knownLeft++;
+    } else {
+      crashedUsed.pop();
+      usedCount[crashCls[op - K]!]--;
+    }
+  };
+
+  /** Step into op with its precomputed next state if the configuration is new. */
+  const enter = (op: number, st: unknown): boolean => {
+    work++;
+    apply(op, st);
+    if (memoInsert(st)) return true;
+    undo();
+    return false;
+  };
+
+  /** Build the candidate list of the node at the current depth. */
+  const buildNode = (): void => {
+    const d = depth;
+    nodeCandStart[d] = candTop;
+    nodeCrashPass[d] = 0;
+    nodeCrashPos[d] = 0;
+    let e = next[0]!;
+    // Pre-pass: a legal read-only op is taken without alternatives (moving a state-preserving op earlier
+    // never breaks a valid order).
+    for (; e >= 0 && entIsCall[e]; e = next[e]!) {
+      const op = entOp[e]!;
+      if (!isRead[op]) continue;
+      const st = model.step(state, ops[op]!);
+      if (st !== undefined) {
+        pushCand(op, st);
+        nodeCandEnd[d] = candTop;
+        nodeCandPos[d] = nodeCandStart[d]!;
+        nodeCrashPass[d] = 2;
+        nodeBlocking[d] = -1;
+        return;
+      }
+    }
+    const blocking = entOp[e]!; // e is the first return entry: its op must be linearized before any later call
+    nodeFirstRet[d] = entPos[e]!;
+    nodeBlocking[d] = blocking;
+    let blockingState: unknown = undefined;
+    if (!isRead[blocking]) blockingState = model.step(state, ops[blocking]!);
+    nodeBlockingLegal[d] = blockingState !== undefined ? 1 : 0;
+    // Order: ops whose legality depends on the state (their chance may pass) before blind ones; ops after
+    // which a blocked op becomes legal early; earliest completion first within a group.
+    const list: number[] = [];
+    const group = new Map<number, number>();
+    const stateOf = new Map<number, unknown>();
+    for (let c = next[0]!; c !== e; c = next[c]!) {
+      const op = entOp[c]!;
+      if (isRead[op]) continue;
+      const st = op === blocking ? blockingState : model.step(state, ops[op]!);
+      if (st === undefined) continue;
+      const unblocks = blockingState === undefined && model.step(st, ops[blocking]!) !== undefined;
+      const g = unblocks ? 0 : isBlind[op] ? 2 : 1;
+      list.push(op);
+      group.set(op, g);
+      stateOf.set(op, st);
+    }
+    list.sort((a, b) => group.get(a)! - group.get(b)! || retPos[a]! - retPos[b]!);
+    for (const op of list) pushCand(op, stateOf.get(op));
+    nodeCandEnd[d] = candTop;
+    nodeCandPos[d] = nodeCandStart[d]!;
+  };
+
+  /** Next crashed candidate of node d (lazy, two passes), or -1. Leaves its next state in `crashState`. */
+  let crashState: unknown;
+  const nextCrashed = (d: number): number => {
+    const firstRet = nodeFirstRet[d]!;
+    const blocking = nodeBlocking[d]!;
+    const wantUnblock = nodeBlockingLegal[d] === 0;
+    while (nodeCrashPass[d]! < 2) {
+      const pass = nodeCrashPass[d]!;
+      for (let i = nodeCrashPos[d]!; i < classOrder.length; i++) {
+        const cls = classOrder[i]!;
+        const members = classMembers[cls]!;
+        if (callPos[members[0]!]! > firstRet) break;
+        const used = usedCount[cls]!;
+        if (used >= members.length) continue;
+        const op = members[used]!;
+        if (callPos[op]! > firstRet) continue;
+        const st = model.step(state, ops[op]!);
+        if (st === undefined) continue;
+        const unblocks = wantUnblock && model.step(st, ops[blocking]!) !== undefined;
+        // Pass 0 takes the ops that unblock; pass 1 the others (or everything when nothing is blocked).
+        if (wantUnblock ? (pass === 0) !== unblocks : pass === 0) continue;
+        nodeCrashPos[d] = i + 1;
+        crashState = st;
+        return op;
+      }
+      nodeCrashPass[d] = pass + 1;
+      nodeCrashPos[d] = 0;
+    }
+    return -1;
+  };
+
+  /** Record this failing node as the deepest point if it is. */
+  const noteFailure = () => {
+    if (depth <= bestDepth) return;
+    bestPrefix.length = Math.min(bestPrefix.length, lowSinceSave);
+    for (let d = bestPrefix.length; d < depth; d++) bestPrefix.push(stackOp[d]!);
+    bestDepth = depth;
+    lowSinceSave = depth;
+    bestState = state;
+    bestNext = [];
+    for (let e = next[0]!; e >= 0; e = next[e]!) {
+      const op = entOp[e]!;
+      if (!entIsCall[e]) {
+        bestBlocking = op;
+        break;
+      }
+      bestNext.push({ op, legal: model.step(state, ops[op]!) !== undefined });
+    }
+  };
+
+  const finishStats = () => {
+    stats.memoEntries = entries;
+    stats.memoBytes = memoBytes();
+  };
+
+  memoInsert(state);
+  buildNode();
+  stats.steps++;
+  for (;;) {
+    const d = depth;
+    // Try the node's next candidate: known ones first, then crashed ones.
+    let entered = false;
+    while (nodeCandPos[d]! < nodeCandEnd[d]!) {
+      const i = nodeCandPos[d]!;
+      nodeCandPos[d] = i + 1;
+      if (enter(cand[i]!, candState[i])) {
+        entered = true;
+        break;
+      }
+    }
+    if (!entered) {
+      for (let op = nextCrashed(d); op >= 0; op = nextCrashed(d)) {
+        if (enter(op, crashState)) {
+          entered = true;
+          break;
+        }
+      }
+    }
+    if (entered) {
+      if (knownLeft === 0) {
+        finishStats();
+        return { result: 'ok', stats };
+      }
+      stats.steps++;
+      if (++work >= BUDGET_CHECK_INTERVAL) {
+        work = 0;
+        const bytes = memoBytes();
+        const late = performance.now() > budget.deadline;
+        if (late || bytes > budget.memoBytes || entries > MEMO_MAX_ENTRIES) {
+          finishStats();
+          return { result: 'unknown', reason: late ? 'time' : 'memory', stats };
+        }
+      }
+      buildNode();
+      continue;
+    }
+    // Node exhausted.
+    noteFailure();
+    if (d === 0) {
+      finishStats();
+      return {
+        result: 'fail',
+        stats,
+        witness: {
+          prefix: bestPrefix.slice(0, bestDepth).map((i) => ops[i]!),
+          state: bestState,
+          next: bestNext.map(({ op, legal }) => ({ op: ops[op]!, legal })),
+          blocking: ops[bestBlocking]!,
+        },
+      };
+    }
+    candTop = nodeCandStart[d]!;
+    candState.length = Math.min(candState.length, candTop + 4096); // let go of states of abandoned nodes
+    stats.backtracks++;
+    undo();
+  }
+}
