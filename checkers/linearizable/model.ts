@@ -57,6 +57,12 @@ export interface Model<S = unknown> {
    */
   unconditional?(op: ModelOp): boolean;
   /**
+   * True if, from `state`, `candidate`'s effect could be part of what `blocked` observes (an add of an element a
+   * read returned; an append that extends the value towards what a get returned). A search-order hint: while
+   * `blocked` cannot be linearized, relevant ops are tried before the others. Never affects the verdict.
+   */
+  relevant?(state: S, blocked: ModelOp, candidate: ModelOp): boolean;
+  /**
    * For an op whose outcome is unknown: a key such that two such ops with equal keys have identical effects,
    * so the search tries only one of them at each point. Omit (or return undefined) when unsure.
    */

@@ -65,10 +65,10 @@ export interface FailureWitness {
 }
 
 const BUDGET_CHECK_INTERVAL = 2048;
-/** Rough per-entry cost of a memo entry beyond its arena words (Map slot, state reference, chain links). */
-const MEMO_ENTRY_OVERHEAD = 80;
-/** V8 Maps hold at most 2^24 entries; stay clear of that. */
-const MEMO_MAX_ENTRIES = 16_000_000;
+/** Rough per-entry cost of a memo entry beyond its arena words and key arrays (state reference, state object share). */
+const MEMO_ENTRY_OVERHEAD = 24;
+/** Typed-array and JS-array limits: stay well clear of them. */
+const MEMO_MAX_ENTRIES = 100_000_000;
 
 /** Small seeded PRNG (xorshift32) for the per-op hash lanes: reproducible, no global state. */
 function xorshift(seed: number): () => number {
@@ -97,6 +97,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
   for (let i = 0; i < N; i++) callPos[i] = all[i]!.callPos;
   const isRead = new Uint8Array(N);
   if (readOnly) for (let i = 0; i < K; i++) isRead[i] = readOnly(ops[i]!) ? 1 : 0;
+  const relevant = model.relevant ? model.relevant.bind(model) : undefined;
   const isBlind = new Uint8Array(N);
   if (model.unconditional) for (let i = 0; i < N; i++) isBlind[i] = model.unconditional(ops[i]!) ? 1 : 0;
 
@@ -192,16 +193,65 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
   }
   let h1 = 0;
   let h2 = 0;
-  const crashedUsed: number[] = []; // crashed op ids currently linearized, in push order
+  const crashedSorted = new Int32Array(C); // crashed op ids currently linearized, ascending
+  let crashedCount = 0;
+  // Distinct sets of linearized crashed ops are interned, so a memo entry stores a set id, not the set: the set
+  // changes only when a crashed op is linearized, while thousands of entries share it.
+  const crashSets: Int32Array[] = [new Int32Array(0)];
+  let crashSetWords = 0;
+  const crashSetIndex = new Map<number, number[]>(); // hash of a set -> ids of sets with that hash
+  let crashSetId = 0;
+  let crashHash = 0; // XOR of lane1 over the current set
+  const crashSetStack: number[] = []; // id before each crashed op was linearized
+  const internCrashSet = (): number => {
+    const bucket = crashSetIndex.get(crashHash);
+    if (bucket) {
+      for (const id of bucket) {
+        const set = crashSets[id]!;
+        if (set.length !== crashedCount) continue;
+        let same = true;
+        for (let i = 0; i < crashedCount; i++) {
+          if (set[i] !== crashedSorted[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return id;
+      }
+    }
+    const id = crashSets.length;
+    crashSets.push(crashedSorted.slice(0, crashedCount));
+    crashSetWords += crashedCount + 16;
+    if (bucket) bucket.push(id);
+    else crashSetIndex.set(crashHash, [id]);
+    return id;
+  };
+  /** True if interned set a is a subset of interned set b. */
+  const crashSubset = (a: number, b: number): boolean => {
+    if (a === b || a === 0) return true;
+    const x = crashSets[a]!;
+    const y = crashSets[b]!;
+    if (x.length > y.length) return false;
+    let j = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      while (j < y.length && y[j]! < v) j++;
+      if (j === y.length || y[j] !== v) return false;
+      j++;
+    }
+    return true;
+  };
 
-  // --- Memo: key -> first entry; entries chain on equal keys; snapshots live in one growable arena.
-  const memo = new Map<number, number>();
-  let arena = new Int32Array(1 << 16);
-  let arenaTop = 0;
-  let entOff = new Int32Array(1 << 12);
-  let entChain = new Int32Array(1 << 12);
+  // --- Memo: open addressing over two 32-bit keys; snapshots of the linearized set live in one growable arena.
+  let slots = new Int32Array(1 << 12).fill(-1); // entry index or -1
+  let slotMask = slots.length - 1;
+  let entKey1 = new Int32Array(1 << 11);
+  let entKey2 = new Int32Array(1 << 11);
+  let entOff = new Int32Array(1 << 11);
   const entState: unknown[] = [];
   let entries = 0;
+  let arena = new Int32Array(1 << 16);
+  let arenaTop = 0;
 
 
   // --- DFS. Node d is the configuration with d ops linearized. Its known candidates are materialised (the
@@ -235,6 +285,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
 
   const nodeCandStart = new Int32Array(N + 1);
   const nodeCandEnd = new Int32Array(N + 1);
+  const nodeCandSplit = new Int32Array(N + 1); // end of the known ops that unblock the blocking op
   const nodeCandPos = new Int32Array(N + 1);
   const nodeCrashPass = new Uint8Array(N + 1); // 0: crashed ops that unblock, 1: the rest, 2: done
   const nodeCrashPos = new Int32Array(N + 1);
@@ -258,19 +309,13 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
   let bestBlocking = -1;
   let lowSinceSave = 0;
 
-  const memoKey = (sh: number): number => {
-    const k1 = (h1 ^ sh) >>> 0;
-    const k2 = (h2 ^ Math.imul(sh, 0x9e3779b1)) & 0x1fffff;
-    return k1 * 2097152 + k2;
-  };
-
   /** Snapshot of the current linearized set into the arena at `arenaTop` (not committed); returns its length. */
   const writeSnapshot = (): number => {
     const headOp = next[0]! >= 0 ? entOp[next[0]!]! : K; // lowest unlinearized known op (calls precede returns)
     const low = headOp >>> 5;
     const maxKnown = stackMaxKnown[depth]!;
     const nWords = maxKnown < 0 || maxKnown >>> 5 < low ? 0 : (maxKnown >>> 5) - low + 1;
-    const need = 3 + nWords + crashedUsed.length;
+    const need = 3 + nWords;
     if (arenaTop + need > arena.length) {
       const bigger = new Int32Array(Math.max(arena.length * 2, arenaTop + need + 1024));
       bigger.set(arena.subarray(0, arenaTop));
@@ -280,64 +325,88 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     arena[w++] = low;
     arena[w++] = nWords;
     for (let i = 0; i < nWords; i++) arena[w++] = words[low + i]!;
-    arena[w++] = crashedUsed.length;
-    if (crashedUsed.length > 0) {
-      const start = w;
-      for (const c of crashedUsed) arena[w++] = c;
-      arena.subarray(start, w).sort();
-    }
+    arena[w++] = crashSetId;
     return w - arenaTop;
+  };
+
+  const growMemo = () => {
+    const cap = entKey1.length * 2;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    entKey1 = grow(entKey1);
+    entKey2 = grow(entKey2);
+    entOff = grow(entOff);
+    slots = new Int32Array(cap * 2).fill(-1);
+    slotMask = slots.length - 1;
+    for (let e = 0; e < entries; e++) {
+      let i = entKey1[e]! & slotMask;
+      while (slots[i] !== -1) i = (i + 1) & slotMask;
+      slots[i] = e;
+    }
   };
 
   /** Probe the memo for the current configuration; insert it if new. Returns true if it was new. */
   const memoInsert = (st: unknown): boolean => {
-    const key = memoKey(model.hash(st) | 0);
+    const sh = model.hash(st) | 0;
+    const k1 = h1 ^ sh;
+    const k2 = h2 ^ Math.imul(sh, 0x9e3779b1);
     const len = writeSnapshot();
-    const head = memo.get(key);
-    if (head !== undefined) {
-      const nWords = arena[arenaTop + 1]!;
-      const nCrashed = arena[arenaTop + 2 + nWords]!;
-      outer: for (let e = head; e >= 0; e = entChain[e]!) {
-        const off = entOff[e]!;
-        // Layout [low, nWords, words..., nCrashed, ids...]: equal counts imply equal lengths.
-        if (arena[off + 1] !== nWords || arena[off + 2 + nWords] !== nCrashed) continue;
-        for (let i = 0; i < len; i++) if (arena[off + i] !== arena[arenaTop + i]) continue outer;
-        if (model.equals(entState[e], st)) return false;
+    let i = k1 & slotMask;
+    for (let e = slots[i]!; e !== -1; i = (i + 1) & slotMask, e = slots[i]!) {
+      if (entKey1[e] !== k1 || entKey2[e] !== k2) continue;
+      const off = entOff[e]!;
+      // Layout [low, nWords, words..., crash set id]. The known-op part must match exactly; an entry whose
+      // crashed ops are a subset of ours dominates us (ops of unknown outcome may also never happen).
+      const nWords = arena[off + 1]!;
+      if (nWords !== arena[arenaTop + 1] || arena[off] !== arena[arenaTop]) continue;
+      let same = true;
+      for (let j = 2; j < 2 + nWords; j++) {
+        if (arena[off + j] !== arena[arenaTop + j]) {
+          same = false;
+          break;
+        }
       }
+      if (!same || !crashSubset(arena[off + 2 + nWords]!, crashSetId)) continue;
+      if (same && model.equals(entState[e], st)) return false;
     }
-    if (entries === entOff.length) {
-      const o = new Int32Array(entries * 2);
-      o.set(entOff);
-      entOff = o;
-      const c = new Int32Array(entries * 2);
-      c.set(entChain);
-      entChain = c;
-    }
+    slots[i] = entries;
+    entKey1[entries] = k1;
+    entKey2[entries] = k2;
     entOff[entries] = arenaTop;
-    entChain[entries] = head ?? -1;
     entState.push(st);
-    memo.set(key, entries);
     entries++;
     arenaTop += len;
+    if (entries === entKey1.length) growMemo();
     return true;
   };
 
-  const memoBytes = () => arena.byteLength + entries * MEMO_ENTRY_OVERHEAD + entOff.byteLength * 2 + cand.byteLength * 3;
+  const memoBytes = () => arena.byteLength + crashSetWords * 4 + entries * MEMO_ENTRY_OVERHEAD + entKey1.byteLength * 3 + slots.byteLength + cand.byteLength * 3;
 
   const apply = (op: number, newState: unknown) => {
     stackOp[depth] = op;
     stackState[depth] = state;
     const prevMax = stackMaxKnown[depth]!;
     depth++;
-    h1 ^= lane1[op]!;
-    h2 ^= lane2[op]!;
     if (op < K) {
+      h1 ^= lane1[op]!;
+      h2 ^= lane2[op]!;
       words[op >>> 5] |= 1 << (op & 31);
       lift(op);
       knownLeft--;
       stackMaxKnown[depth] = op > prevMax ? op : prevMax;
     } else {
-      crashedUsed.push(op);
+      let j = crashedCount++;
+      while (j > 0 && crashedSorted[j - 1]! > op) {
+        crashedSorted[j] = crashedSorted[j - 1]!;
+        j--;
+      }
+      crashedSorted[j] = op;
+      crashHash ^= lane1[op]!;
+      crashSetStack.push(crashSetId);
+      crashSetId = internCrashSet();
       usedCount[crashCls[op - K]!]++;
       stackMaxKnown[depth] = prevMax;
     }
@@ -349,14 +418,18 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     const op = stackOp[depth]!;
     state = stackState[depth];
     stackState[depth] = undefined;
-    h1 ^= lane1[op]!;
-    h2 ^= lane2[op]!;
     if (op < K) {
+      h1 ^= lane1[op]!;
+      h2 ^= lane2[op]!;
       words[op >>> 5] &= ~(1 << (op & 31));
       unlift(op);
       knownLeft++;
     } else {
-      crashedUsed.pop();
+      let j = crashedSorted.indexOf(op);
+      crashedCount--;
+      for (; j < crashedCount; j++) crashedSorted[j] = crashedSorted[j + 1]!;
+      crashHash ^= lane1[op]!;
+      crashSetId = crashSetStack.pop()!;
       usedCount[crashCls[op - K]!]--;
     }
   };
@@ -386,6 +459,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
       if (st !== undefined) {
         pushCand(op, st);
         nodeCandEnd[d] = candTop;
+        nodeCandSplit[d] = candTop;
         nodeCandPos[d] = nodeCandStart[d]!;
         nodeCrashPass[d] = 2;
         nodeBlocking[d] = -1;
@@ -408,25 +482,30 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
       if (isRead[op]) continue;
       const st = op === blocking ? blockingState : model.step(state, ops[op]!);
       if (st === undefined) continue;
-      const unblocks = blockingState === undefined && model.step(st, ops[blocking]!) !== undefined;
+      const unblocks = blockingState === undefined && (model.step(st, ops[blocking]!) !== undefined || (relevant !== undefined && relevant(state, ops[blocking]!, ops[op]!)));
       const g = unblocks ? 0 : isBlind[op] ? 2 : 1;
       list.push(op);
       group.set(op, g);
       stateOf.set(op, st);
     }
     list.sort((a, b) => group.get(a)! - group.get(b)! || retPos[a]! - retPos[b]!);
-    for (const op of list) pushCand(op, stateOf.get(op));
+    let split = candTop;
+    for (const op of list) {
+      pushCand(op, stateOf.get(op));
+      if (group.get(op) === 0) split = candTop;
+    }
+    nodeCandSplit[d] = split;
     nodeCandEnd[d] = candTop;
     nodeCandPos[d] = nodeCandStart[d]!;
   };
 
-  /** Next crashed candidate of node d (lazy, two passes), or -1. Leaves its next state in `crashState`. */
+  /** Next crashed candidate of node d from passes up to `upToPass` (lazy), or -1. Leaves its next state in `crashState`. */
   let crashState: unknown;
-  const nextCrashed = (d: number): number => {
+  const nextCrashed = (d: number, upToPass: number): number => {
     const firstRet = nodeFirstRet[d]!;
     const blocking = nodeBlocking[d]!;
     const wantUnblock = nodeBlockingLegal[d] === 0;
-    while (nodeCrashPass[d]! < 2) {
+    while (nodeCrashPass[d]! <= upToPass) {
       const pass = nodeCrashPass[d]!;
       for (let i = nodeCrashPos[d]!; i < classOrder.length; i++) {
         const cls = classOrder[i]!;
@@ -438,7 +517,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
         if (callPos[op]! > firstRet) continue;
         const st = model.step(state, ops[op]!);
         if (st === undefined) continue;
-        const unblocks = wantUnblock && model.step(st, ops[blocking]!) !== undefined;
+        const unblocks = wantUnblock && (model.step(st, ops[blocking]!) !== undefined || (relevant !== undefined && relevant(state, ops[blocking]!, ops[op]!)));
         // Pass 0 takes the ops that unblock; pass 1 the others (or everything when nothing is blocked).
         if (wantUnblock ? (pass === 0) !== unblocks : pass === 0) continue;
         nodeCrashPos[d] = i + 1;
@@ -482,16 +561,20 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     const d = depth;
     // Try the node's next candidate: known ones first, then crashed ones.
     let entered = false;
-    while (nodeCandPos[d]! < nodeCandEnd[d]!) {
-      const i = nodeCandPos[d]!;
-      nodeCandPos[d] = i + 1;
-      if (enter(cand[i]!, candState[i])) {
-        entered = true;
-        break;
+    // Order of trial: known ops that unblock the blocking op, crashed ops that do, the other known ops, the
+    // other crashed ops.
+    for (let phase = 0; phase < 2 && !entered; phase++) {
+      const end = phase === 0 ? nodeCandSplit[d]! : nodeCandEnd[d]!;
+      while (nodeCandPos[d]! < end) {
+        const i = nodeCandPos[d]!;
+        nodeCandPos[d] = i + 1;
+        if (enter(cand[i]!, candState[i])) {
+          entered = true;
+          break;
+        }
       }
-    }
-    if (!entered) {
-      for (let op = nextCrashed(d); op >= 0; op = nextCrashed(d)) {
+      if (entered) break;
+      for (let op = nextCrashed(d, phase); op >= 0; op = nextCrashed(d, phase)) {
         if (enter(op, crashState)) {
           entered = true;
           break;

@@ -26,6 +26,8 @@ export interface SimOptions {
   keys?: number;
   /** Values written are drawn from 0..values-1 (registers, kv). */
   values?: number;
+  /** kv: include appends (string concatenation) besides get/put/cas; default true. */
+  appends?: boolean;
   /** Leave ops still in flight at the end without a completion (another form of unknown outcome). */
   leaveOpen?: boolean;
   /** Debugging aid: mark each invocation with `linAt`, the order in which the object applied it. */
@@ -93,8 +95,9 @@ function simFor(o: SimOptions, rng: Rng): Sim {
       return {
         gen: () => {
           const key = `k${rng.next(keys)}`;
-          const r = rng.next(4);
+          const r = rng.next(o.appends === false ? 3 : 4);
           if (r === 0) return { f: 'get', input: null, key };
+          if (r === 2 && o.appends === false) return { f: 'cas', input: [String(rng.next(values)), String(rng.next(values))], key };
           if (r === 1) return { f: 'put', input: String(rng.next(values)), key };
           if (r === 2) return { f: 'append', input: String(rng.next(values)), key };
           return { f: 'cas', input: [String(rng.next(values)), String(rng.next(values))], key };

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+/**
+ * The `faultline` command. Validates every flag and file at the edge and maps outcomes to exit codes:
+ * 0 valid, 1 invalid, 2 unknown, 64 usage or input error.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readHistory, writeHistory, HISTORY_FORMATS } from '../checkers/history/io.js';
+import { HistoryError } from '../checkers/history/types.js';
+import { checkPaired } from '../checkers/linearizable/check.js';
+import { ModelConfigError, type ModelOptions } from '../checkers/linearizable/model.js';
+import { createModel, MODELS, modelNames } from '../checkers/linearizable/models/index.js';
+import type { CheckResult } from '../checkers/result.js';
+import { parseBytes, parseDuration, UsageError } from './cli-values.js';
+
+/** Exit codes shared by every subcommand (DESIGN.md). */
+export const EXIT = { valid: 0, invalid: 1, unknown: 2, usage: 64, harness: 70 } as const;
+
+function parseJsonOption(flag: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${flag} expects JSON, e.g. ${flag} '""' or ${flag} 0 or ${flag} null; got ${JSON.stringify(text)}`);
+  }
+}
+
+/** `--opt key=value`: the value is JSON when it parses as JSON, else a plain string. */
+function collectOpt(text: string, acc: Record<string, unknown>): Record<string, unknown> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--opt expects key=value (e.g. --opt nilReadAny=true); got ${JSON.stringify(text)}`);
+  const key = text.slice(0, eq);
+  const raw = text.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    /* a plain string */
+  }
+  return { ...acc, [key]: value };
+}
+
+function verdictWord(r: CheckResult): string {
+  return r.valid === true ? 'VALID' : r.valid === false ? 'INVALID' : 'UNKNOWN';
+}
+
+function exitCodeFor(r: CheckResult): number {
+  return r.valid === true ? EXIT.valid : r.valid === false ? EXIT.invalid : EXIT.unknown;
+}
+
+interface CheckFlags {
+  model: string;
+  format?: string;
+  budget?: string;
+  memo?: string;
+  initial?: string;
+  opt: Record<string, unknown>;
+  firstFailure?: boolean;
+  json?: boolean;
+}
+
+async function runCheck(file: string, flags: CheckFlags): Promise<number> {
+  const modelOptions: ModelOptions = { ...flags.opt };
+  if (flags.initial !== undefined) modelOptions.initial = parseJsonOption('--initial', flags.initial);
+  const model = createModel(flags.model, modelOptions);
+  const timeBudgetMs = flags.budget !== undefined ? parseDuration('--budget', flags.budget) : undefined;
+  const memoBudgetBytes = flags.memo !== undefined ? parseBytes('--memo', flags.memo) : undefined;
+  const parseStart = performance.now();
+  const { paired, ops } = await readHistory(file, flags.format);
+  const parseMs = performance.now() - parseStart;
+  const result = checkPaired(paired, model, { timeBudgetMs, memoBudgetBytes, firstFailure: flags.firstFailure });
+  result.stats.parseMs = Math.round(parseMs * 1000) / 1000;
+  result.stats.historyOps = ops.length;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const s = result.stats;
+    const parts = `${model.name} model, ${s.ops} client ops (${s.crashedOps} with unknown outcome, ${s.failedOps} failed) in ${s.partitions} partition${s.partitions === 1 ? '' : 's'}`;
+    process.stdout.write(`${verdictWord(result)}: ${file} is ${result.valid === true ? '' : result.valid === false ? 'not ' : 'not known to be '}linearizable (${parts}; checked in ${Number(s.ms).toFixed(0)} ms)\n`);
+    if (result.explanation) process.stdout.write(`\n${result.explanation}\n`);
+  }
+  return exitCodeFor(result);
+}
+
+async function runConvert(file: string, out: string | undefined, from: string | undefined, to: 'jsonl' | 'edn'): Promise<number> {
+  const { ops } = await readHistory(file, from);
+  if (out === undefined) {
+    const { opToEdnLine } = await import('../checkers/history/edn.js');
+    const { opToJsonLine } = await import('../checkers/history/jsonl.js');
+    const line = to === 'edn' ? opToEdnLine : opToJsonLine;
+    for (const op of ops) process.stdout.write(`${line(op)}\n`);
+  } else {
+    await writeHistory(out, ops, to);
+    process.stderr.write(`wrote ${ops.length} ops to ${out}\n`);
+  }
+  return 0;
+}
+
+/** Build the command tree; exported so tests can drive it in-process. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('faultline')
+    .description('Chaos and correctness harness: record Jepsen-compatible histories and check them.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('check')
+    .description('check a history for linearizability against a model')
+    .argument('<file>', 'history file (JSONL, or Jepsen EDN: one map per line, [process type f value] tuples, or one vector)')
+    .requiredOption('-m, --model <name>', `model: ${modelNames().join(', ')}`)
+    .addOption(new Option('-f, --format <format>', 'history format (default: by extension, else sniffed)').choices([...HISTORY_FORMATS]))
+    .option('-b, --budget <duration>', 'give up with UNKNOWN after this long, e.g. 10s, 500ms, 2m')
+    .option('--memo <size>', 'memo memory per partition before giving up, e.g. 512mb, 2gb (default 1gb)')
+    .option('--initial <json>', 'initial state as JSON, e.g. \'""\' for kv appends, 0 or null for registers')
+    .option('--opt <key=value>', 'model option (repeatable), e.g. --opt nilReadAny=true', collectOpt, {})
+    .option('--first-failure', 'stop at the first failing partition instead of reporting all')
+    .option('--json', 'print the full CheckResult as JSON (stats.ms = checking time, parsing excluded)')
+    .action(async (file: string, flags: CheckFlags) => setExit(await runCheck(file, flags)));
+
+  program
+    .command('models')
+    .description('list the built-in models and their options')
+    .action(() => {
+      for (const name of modelNames()) {
+        const m = MODELS[name]!;
+        process.stdout.write(`${name}\n  ${m.summary}\n`);
+        for (const o of m.options) process.stdout.write(`  --opt ${o.name}: ${o.doc}\n`);
+      }
+      setExit(0);
+    });
+
+  program
+    .command('export')
+    .description("convert a JSONL history to Jepsen's history.edn (stdout unless -o)")
+    .argument('<file>', 'history file')
+    .option('-o, --out <file>', 'output file')
+    .addOption(new Option('-f, --format <format>', 'input format').choices([...HISTORY_FORMATS]))
+    .action(async (file: string, o: { out?: string; format?: string }) => setExit(await runConvert(file, o.out, o.format, 'edn')));
+
+  program
+    .command('import')
+    .description("convert a Jepsen history.edn to faultline's JSONL (stdout unless -o)")
+    .argument('<file>', 'history file')
+    .option('-o, --out <file>', 'output file')
+    .addOption(new Option('-f, --format <format>', 'input format').choices([...HISTORY_FORMATS]))
+    .action(async (file: string, o: { out?: string; format?: string }) => setExit(await runConvert(file, o.out, o.format, 'jsonl')));
+
+  return program;
+}
+
+/** Run the CLI with argv (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return EXIT.usage; // commander already printed the problem
+    }
+    if (err instanceof HistoryError || err instanceof ModelConfigError || err instanceof UsageError) {
+      process.stderr.write(`faultline: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL((await import('node:fs')).realpathSync(process.argv[1])).href;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`faultline: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(EXIT.harness);
+    },
+  );
+}
