@@ -2,6 +2,7 @@
  * Linearizability checker entry point: pairs the history, applies Jepsen's outcome semantics, splits it into
  * independent partitions through the model, searches each within a shared budget and explains failures.
  */
+import { getHeapStatistics } from 'node:v8';
 import { pairHistory } from '../history/validate.js';
 import type { History, PairedOp } from '../history/types.js';
 import { combineVerdicts, type Anomaly, type CheckResult, type Verdict } from '../result.js';
@@ -32,6 +33,14 @@ export interface PartitionSummary {
 }
 
 const DEFAULT_MEMO_BYTES = 1024 * 1024 * 1024;
+/** Share of V8's heap limit past which a search gives up: states the memo keeps alive are not all in its estimate. */
+const HEAP_FRACTION = 0.75;
+
+/** Whether the heap is nearly full (checked every few thousand steps). */
+function heapExhausted(): boolean {
+  const s = getHeapStatistics();
+  return s.used_heap_size > s.heap_size_limit * HEAP_FRACTION;
+}
 
 /** Turn a paired op into the model's view, or undefined when it never happened (fail) or is not a client op. */
 export function toModelOp(p: PairedOp): ModelOp | undefined {
@@ -101,7 +110,7 @@ export function checkPaired(paired: readonly PairedOp[], model: Model, options: 
     if (performance.now() > deadline) {
       outcome = { result: 'unknown', reason: 'time', stats: { ops: searchOps.length, crashed: 0, steps: 0, backtracks: 0, memoEntries: 0, memoBytes: 0 } };
     } else {
-      outcome = searchPartition(model, searchOps, { deadline, memoBytes }, options.seed ?? 1);
+      outcome = searchPartition(model, searchOps, { deadline, memoBytes, heapExhausted }, options.seed ?? 1);
     }
     const s = outcome.stats;
     steps += s.steps;
@@ -161,7 +170,9 @@ function explainFailure(model: Model, part: Partition, showKey: boolean, w: Extr
     `The longest linearizable prefix found has ${w.prefix.length} of ${part.ops.length} ops` +
       (w.prefix.length > 0 ? `, ending with ${fmt(w.prefix[w.prefix.length - 1]!)}` : '') +
       `; the state is then ${model.describe(w.state)}.`,
-    `${fmt(w.blocking)} completed before any other remaining op could be placed, and none of the ops that could come next leads to a valid order:`,
+    w.impossible
+      ? `${fmt(w.impossible)} can never be placed: it is impossible in the initial state, and no op invoked before it completed could produce a state in which it is possible. Ops that could come next at this point:`
+      : `${fmt(w.blocking)} completed before any other remaining op could be placed, and none of the ops that could come next leads to a valid order:`,
     ...w.next.map(({ op, legal }) => `  ${fmt(op)}: ${legal ? `possible here, but every order after it fails` : `impossible in state ${model.describe(w.state)}`}`),
   ];
   return {

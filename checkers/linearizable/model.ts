@@ -63,6 +63,12 @@ export interface Model<S = unknown> {
    */
   relevant?(state: S, blocked: ModelOp, candidate: ModelOp): boolean;
   /**
+   * False only if no state `candidate` can leave makes `blocked` legal (a write of 2 never enables a read of 1).
+   * Lets the search abandon a configuration as soon as a blocked op has no possible enabler left before its
+   * deadline. Must over-approximate: answering true when unsure is always safe; a wrong false is a wrong verdict.
+   */
+  mayEnable?(candidate: ModelOp, blocked: ModelOp): boolean;
+  /**
    * For an op whose outcome is unknown: a key such that two such ops with equal keys have identical effects,
    * so the search tries only one of them at each point. Omit (or return undefined) when unsure.
    */

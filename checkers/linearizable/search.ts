@@ -28,6 +28,8 @@ export interface SearchBudget {
   deadline: number;
   /** Estimated bytes the memo may hold. */
   memoBytes: number;
+  /** True when the process is close to running out of heap: the search stops with 'unknown' rather than crash. */
+  heapExhausted?: () => boolean;
 }
 
 /** What the search found for one partition. */
@@ -62,9 +64,13 @@ export interface FailureWitness {
   next: { op: ModelOp; legal: boolean }[];
   /** Of `next`, the op whose completion came first: it had to be linearized before anything else could. */
   blocking: ModelOp;
+  /** Set when an op was found that no order can ever make possible (no op could produce a state it accepts). */
+  impossible?: ModelOp;
 }
 
 const BUDGET_CHECK_INTERVAL = 2048;
+/** How many blocked ops per node are tested for being hopeless (dead-end detection). */
+const MAX_WAITING = 8;
 /** Rough per-entry cost of a memo entry beyond its arena words and key arrays (state reference, state object share). */
 const MEMO_ENTRY_OVERHEAD = 24;
 /** Typed-array and JS-array limits: stay well clear of them. */
@@ -226,21 +232,6 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     else crashSetIndex.set(crashHash, [id]);
     return id;
   };
-  /** True if interned set a is a subset of interned set b. */
-  const crashSubset = (a: number, b: number): boolean => {
-    if (a === b || a === 0) return true;
-    const x = crashSets[a]!;
-    const y = crashSets[b]!;
-    if (x.length > y.length) return false;
-    let j = 0;
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i]!;
-      while (j < y.length && y[j]! < v) j++;
-      if (j === y.length || y[j] !== v) return false;
-      j++;
-    }
-    return true;
-  };
 
   // --- Memo: open addressing over two 32-bit keys; snapshots of the linearized set live in one growable arena.
   let slots = new Int32Array(1 << 12).fill(-1); // entry index or -1
@@ -351,15 +342,14 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
   /** Probe the memo for the current configuration; insert it if new. Returns true if it was new. */
   const memoInsert = (st: unknown): boolean => {
     const sh = model.hash(st) | 0;
-    const k1 = h1 ^ sh;
+    const k1 = h1 ^ sh ^ crashHash;
     const k2 = h2 ^ Math.imul(sh, 0x9e3779b1);
     const len = writeSnapshot();
     let i = k1 & slotMask;
     for (let e = slots[i]!; e !== -1; i = (i + 1) & slotMask, e = slots[i]!) {
       if (entKey1[e] !== k1 || entKey2[e] !== k2) continue;
       const off = entOff[e]!;
-      // Layout [low, nWords, words..., crash set id]. The known-op part must match exactly; an entry whose
-      // crashed ops are a subset of ours dominates us (ops of unknown outcome may also never happen).
+      // Layout [low, nWords, words..., crash set id]: all must match.
       const nWords = arena[off + 1]!;
       if (nWords !== arena[arenaTop + 1] || arena[off] !== arena[arenaTop]) continue;
       let same = true;
@@ -369,7 +359,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
           break;
         }
       }
-      if (!same || !crashSubset(arena[off + 2 + nWords]!, crashSetId)) continue;
+      if (!same || arena[off + 2 + nWords] !== crashSetId) continue;
       if (same && model.equals(entState[e], st)) return false;
     }
     slots[i] = entries;
@@ -443,6 +433,47 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     return false;
   };
 
+  const mayEnable = model.mayEnable ? model.mayEnable.bind(model) : undefined;
+  const waitingOps = new Int32Array(MAX_WAITING);
+  /**
+   * True if known op w, illegal now, cannot become legal before its completion: no op still to be linearized and
+   * invoked before that completion may produce a state where it is legal (per the model's `mayEnable`).
+   */
+  const hopeless = (w: number): boolean => {
+    const deadline = retPos[w]!;
+    const target = ops[w]!;
+    for (let c = next[0]!; c >= 0 && entPos[c]! < deadline; c = next[c]!) {
+      if (!entIsCall[c]) continue;
+      const z = entOp[c]!;
+      if (z !== w && mayEnable!(ops[z]!, target)) return false;
+    }
+    for (const cls of classOrder) {
+      const members = classMembers[cls]!;
+      if (callPos[members[0]!]! > deadline) break;
+      const z = members[usedCount[cls]!];
+      if (z !== undefined && callPos[z]! < deadline && mayEnable!(ops[z]!, target)) return false;
+    }
+    return true;
+  };
+
+  /** Known op that no configuration can linearize (found by `neverPossible`), or -1. */
+  let doomed = -1;
+  const checkedNever = new Set<number>();
+  /**
+   * True if known op w is impossible in the initial state and no op of the partition invoked before w completed
+   * may enable it: then it can be linearized in no order at all. Checked once per op.
+   */
+  const neverPossible = (w: number): boolean => {
+    if (checkedNever.has(w)) return false;
+    checkedNever.add(w);
+    const target = ops[w]!;
+    if (model.step(model.init(), target) !== undefined) return false;
+    const deadline = retPos[w]!;
+    for (let z = 0; z < K && callPos[z]! < deadline; z++) if (z !== w && mayEnable!(ops[z]!, target)) return false;
+    for (let z = K; z < N && callPos[z]! < deadline; z++) if (mayEnable!(ops[z]!, target)) return false;
+    return true;
+  };
+
   /** Build the candidate list of the node at the current depth. */
   const buildNode = (): void => {
     const d = depth;
@@ -452,11 +483,14 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     let e = next[0]!;
     // Pre-pass: a legal read-only op is taken without alternatives (moving a state-preserving op earlier
     // never breaks a valid order).
+    let waiting = 0; // read-only ops that cannot be linearized yet (up to MAX_WAITING)
     for (; e >= 0 && entIsCall[e]; e = next[e]!) {
       const op = entOp[e]!;
       if (!isRead[op]) continue;
       const st = model.step(state, ops[op]!);
-      if (st !== undefined) {
+      if (st === undefined) {
+        if (waiting < MAX_WAITING) waitingOps[waiting++] = op;
+      } else {
         pushCand(op, st);
         nodeCandEnd[d] = candTop;
         nodeCandSplit[d] = candTop;
@@ -472,6 +506,22 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     let blockingState: unknown = undefined;
     if (!isRead[blocking]) blockingState = model.step(state, ops[blocking]!);
     nodeBlockingLegal[d] = blockingState !== undefined ? 1 : 0;
+    if (mayEnable) {
+      if (blockingState === undefined && !isRead[blocking] && waiting < MAX_WAITING) waitingOps[waiting++] = blocking;
+      for (let i = 0; i < waiting; i++) {
+        const w = waitingOps[i]!;
+        if (hopeless(w)) {
+          // Some op can never become legal before its deadline: this configuration is a dead end. If no op in
+          // the whole partition could ever enable it, every configuration is: the history is not linearizable.
+          if (neverPossible(w)) doomed = w;
+          nodeCandEnd[d] = candTop;
+          nodeCandSplit[d] = candTop;
+          nodeCandPos[d] = candTop;
+          nodeCrashPass[d] = 2;
+          return;
+        }
+      }
+    }
     // Order: ops whose legality depends on the state (their chance may pass) before blind ones; ops after
     // which a blocked op becomes legal early; earliest completion first within a group.
     const list: number[] = [];
@@ -591,7 +641,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
         work = 0;
         const bytes = memoBytes();
         const late = performance.now() > budget.deadline;
-        if (late || bytes > budget.memoBytes || entries > MEMO_MAX_ENTRIES) {
+        if (late || bytes > budget.memoBytes || entries > MEMO_MAX_ENTRIES || budget.heapExhausted?.()) {
           finishStats();
           return { result: 'unknown', reason: late ? 'time' : 'memory', stats };
         }
@@ -600,8 +650,16 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
       continue;
     }
     // Node exhausted.
-    noteFailure();
-    if (d === 0) {
+    if (doomed >= 0) {
+      // Report the configuration where the impossible op was found, with that op as the culprit.
+      bestDepth = -1;
+      lowSinceSave = 0;
+      bestPrefix.length = 0;
+      noteFailure();
+      bestBlocking = doomed;
+      if (!bestNext.some((n) => n.op === doomed)) bestNext.unshift({ op: doomed, legal: false });
+    } else noteFailure();
+    if (d === 0 || doomed >= 0) {
       finishStats();
       return {
         result: 'fail',
@@ -611,6 +669,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
           state: bestState,
           next: bestNext.map(({ op, legal }) => ({ op: ops[op]!, legal })),
           blocking: ops[bestBlocking]!,
+          ...(doomed >= 0 ? { impossible: ops[doomed]! } : {}),
         },
       };
     }

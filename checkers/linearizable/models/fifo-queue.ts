@@ -95,6 +95,14 @@ export function fifoQueueModel(opts?: ModelOptions): Model<FifoState> {
       return !c.enqueue && op.known && c.elem === null;
     },
     unconditional: (op) => compile(op).enqueue,
+    mayEnable(candidate, blocked) {
+      // A blocked dequeue waits for its element to be enqueued or for the elements ahead of it to leave; a
+      // dequeue that saw an empty queue waits for dequeues.
+      const c = compile(candidate);
+      const b = compile(blocked);
+      if (!c.enqueue) return true;
+      return !b.enqueue && blocked.known && b.elem !== null && b.elem === c.elem;
+    },
     crashClass: (op) => {
       const c = compile(op);
       return c.enqueue ? `enqueue|${c.elem}` : 'dequeue';

@@ -171,6 +171,17 @@ export function kvModel(opts?: ModelOptions): Model<FlatMap> {
       return k === Kind.Write || k === Kind.Append;
     },
     crashClass: (op) => compile(op).crashClass,
+    mayEnable(candidate, blocked) {
+      // A blocked get needs the value it returned, a blocked cas its old value, on one key.
+      const b = compile(blocked);
+      const c = compile(candidate);
+      if (c.kind === Kind.Read || c.kc !== b.kc) return false;
+      if (b.kind !== Kind.Read && b.kind !== Kind.Cas) return true;
+      if (b.kind === Kind.Read && (!blocked.known || (nilReadAny && b.result === null))) return true;
+      const needed = b.kind === Kind.Read ? b.result : b.from;
+      if (c.kind === Kind.Append) return typeof needed === 'string' && needed.endsWith(c.arg as string);
+      return valueEquals(c.arg, needed);
+    },
     relevant(state, blocked, candidate) {
       // A get that cannot be linearized yet waits for a value; an op helps if it moves the key towards it.
       const b = compile(blocked);

@@ -134,6 +134,18 @@ export function multiRegisterModel(opts?: ModelOptions): Model<FlatMap> {
     },
     hash: flatHash,
     equals: flatEquals,
+    mayEnable(candidate, blocked) {
+      // A blocked read-only txn waits for a write of one of the values it read.
+      const c = compile(candidate);
+      if (!c.hasWrites) return false;
+      const b = compile(blocked);
+      if (b.hasWrites || !blocked.known) return true;
+      for (const w of c.mops) {
+        if (!w.write) continue;
+        for (const r of b.mops) if (r.kc === w.kc && (r.value === null && nilReadAny ? true : valueEquals(r.value, w.value))) return true;
+      }
+      return false;
+    },
     readOnly: (op) => !compile(op).hasWrites,
     crashClass: (op) => `txn|${compile(op).writesText}`,
     partition(ops: readonly ModelOp[]): Partition[] {

@@ -61,6 +61,8 @@ export function mutexModel(opts?: ModelOptions): Model<MutexState> {
     },
     hash: (state) => (state === null ? FREE_HASH : hashString(state)),
     equals: (a, b) => a === b,
+    // A blocked acquire waits for a release, a blocked release for an acquire.
+    mayEnable: (candidate, blocked) => isAcquire(candidate) !== isAcquire(blocked),
     readOnly: (op) => {
       isAcquire(op); // validates f
       return false;

@@ -82,6 +82,18 @@ export function makeRegister(name: 'register' | 'cas-register', withCas: boolean
       return valueEquals(from, to);
     },
     unconditional: (op) => kind(op) === 1,
+    mayEnable(candidate, blocked) {
+      // A blocked read needs the value it returned; a blocked cas needs its old value. Only writes and cas
+      // produce values.
+      const k = kind(candidate);
+      if (k === 0) return false;
+      const produced = k === 1 ? candidate.input : casArgs(candidate)[1];
+      const b = kind(blocked);
+      if (b === 1) return true;
+      const needed = b === 0 ? blocked.output : casArgs(blocked)[0];
+      if (b === 0 && (!blocked.known || (nilReadAny && (needed === null || needed === undefined)))) return true;
+      return valueEquals(orNull(produced), orNull(needed));
+    },
     crashClass(op) {
       const k = kind(op);
       return k === 0 ? 'read' : k === 1 ? `write|${canonical(op.input)}` : `cas|${canonical(casArgs(op))}`;

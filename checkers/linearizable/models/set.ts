@@ -113,6 +113,14 @@ export function setModel(opts?: ModelOptions): Model<SetState> {
     equals: (a, b) => a === b || (a.sum === b.sum && stringsEqual(a.elems, b.elems)),
     readOnly: (op) => compile(op).kind === Kind.Read,
     unconditional: (op) => compile(op).kind === Kind.Add,
+    mayEnable: (candidate, blocked) => {
+      // A blocked read waits for the last missing element to be added or the last extra one removed.
+      const b = compile(blocked);
+      const c = compile(candidate);
+      if (c.kind === Kind.Read) return false;
+      if (b.kind !== Kind.Read || !b.read) return true;
+      return b.read.includes(c.elem) === (c.kind === Kind.Add);
+    },
     relevant: (_state, blocked, candidate) => {
       const b = compile(blocked);
       const c = compile(candidate);

@@ -130,6 +130,13 @@ export function unorderedQueueModel(opts?: ModelOptions): Model<UnorderedState> 
       }
       return true;
     },
+    mayEnable(candidate, blocked) {
+      // A dequeue that saw an empty queue waits for dequeues. A blocked dequeue of v waits for an enqueue: of v,
+      // or of any element once crashed dequeues have claimed what is there.
+      const b = compile(blocked);
+      if (!compile(candidate).enqueue) return true;
+      return !b.enqueue && !(blocked.known && b.elem === null);
+    },
     readOnly: (op) => {
       const c = compile(op);
       return !c.enqueue && op.known && c.elem === null;
