@@ -63,14 +63,16 @@ function cases(): Case[] {
   return out;
 }
 
-/** 40 overlapping blind writes and a read of a value nobody wrote that completes first: every subset of writes
- * is a distinct configuration, so the search cannot finish and must stop at the budget. */
+/** 40 overlapping writes of distinct values while one reader sees 5, then 3, then 5 again: invalid, but every
+ * subset of the other writes is a distinct configuration, so no search can finish and it must stop at the budget. */
 function hardHistory(writers: number): Op[] {
   const h: Op[] = [];
   const push = (process: number, type: Op['type'], f: string, value: unknown) => h.push({ index: h.length, process, type, f, value });
   for (let p = 0; p < writers; p++) push(p, 'invoke', 'write', p);
-  push(writers, 'invoke', 'read', null);
-  push(writers, 'ok', 'read', 999_999);
+  for (const v of [5, 3, 5]) {
+    push(writers, 'invoke', 'read', null);
+    push(writers, 'ok', 'read', v);
+  }
   for (let p = 0; p < writers; p++) push(p, 'ok', 'write', p);
   return h;
 }

@@ -50,6 +50,18 @@ describe('faultline check (CLI)', function () {
     assert.match(r.stdout, /impossible in state 1/);
   });
 
+  it('names an op that no order can make possible (a read of a value nobody wrote)', function () {
+    const f = write('phantom.jsonl', [
+      { process: 0, type: 'invoke', f: 'write', value: 1 },
+      { process: 1, type: 'invoke', f: 'read', value: null },
+      { process: 0, type: 'ok', f: 'write', value: 1 },
+      { process: 1, type: 'ok', f: 'read', value: 7 },
+    ]);
+    const r = run('check', f, '--model', 'register');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /#1 process 1 read -> 7 can never be placed/);
+  });
+
   it('--json prints the CheckResult with stats.ms and the anomaly op indices', function () {
     const f = write('stale2.jsonl', [
       { index: 10, process: 0, type: 'invoke', f: 'write', value: 1 },
@@ -70,7 +82,9 @@ describe('faultline check (CLI)', function () {
     const lines: unknown[] = [];
     const writers = 40;
     for (let p = 0; p < writers; p++) lines.push({ process: p, type: 'invoke', f: 'write', value: p });
-    lines.push({ process: writers, type: 'invoke', f: 'read', value: null }, { process: writers, type: 'ok', f: 'read', value: 999 });
+    // One reader sees 5, then 3, then 5 again while 40 writes of distinct values overlap: exponentially many
+    // subsets of writes to rule out.
+    for (const v of [5, 3, 5]) lines.push({ process: writers, type: 'invoke', f: 'read', value: null }, { process: writers, type: 'ok', f: 'read', value: v });
     for (let p = 0; p < writers; p++) lines.push({ process: p, type: 'ok', f: 'write', value: p });
     const f = write('hard.jsonl', lines);
     const r = run('check', f, '--model', 'register', '--budget', '300ms', '--json');
