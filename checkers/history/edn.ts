@@ -15,7 +15,7 @@
 import { parseEDNString, toEDNString, toKeyword, toSymbol, type EDNVal } from 'edn-data';
 import { EdnScanner, type EdnForm } from './edn-scan.js';
 import { orderedFields, type RawRecord, type ReadHistoryResult } from './jsonl.js';
-import { LineSink, readLines, splitLines, type SourceLine } from './lines.js';
+import { OpLineWriter, readLines, splitLines, writeOpLines, type SourceLine } from './lines.js';
 import { HistoryError, type Op, type SourcePos } from './types.js';
 import { HistoryBuilder } from './validate.js';
 
@@ -161,34 +161,12 @@ export function opToEdnLine(op: Op): string {
   return `{${parts.join(', ')}}`;
 }
 
-/** Appends ops to an EDN file one map per line, waiting when the disk is slower than the producer. */
-export class EdnWriter {
-  private constructor(private readonly sink: LineSink) {}
-
-  /** Open `file` (truncate, or append with `append`) for writing ops. */
-  static async open(file: string, append = false): Promise<EdnWriter> {
-    return new EdnWriter(await LineSink.open(file, append));
-  }
-
-  /** Write one op; resolves when the stream can take more (backpressure). */
-  write(op: Op): Promise<void> {
-    return this.sink.writeLine(opToEdnLine(op));
-  }
-
-  /** Flush and close the file. */
-  close(): Promise<void> {
-    return this.sink.close();
-  }
-}
+/** Appends ops to an EDN file one map per line. */
+export const EdnWriter = {
+  open: (file: string, append = false): Promise<OpLineWriter> => OpLineWriter.open(file, opToEdnLine, append),
+};
 
 /** Write a whole history (sync or async iterable) as a Jepsen `history.edn`. */
-export async function writeEdnHistory(file: string, ops: Iterable<Op> | AsyncIterable<Op>): Promise<void> {
-  const w = await EdnWriter.open(file);
-  try {
-    for await (const op of ops) await w.write(op);
-  } catch (err) {
-    await w.close().catch(() => undefined);
-    throw err;
-  }
-  await w.close();
+export function writeEdnHistory(file: string, ops: Iterable<Op> | AsyncIterable<Op>): Promise<void> {
+  return writeOpLines(file, ops, opToEdnLine);
 }

@@ -4,5 +4,5 @@ export * from './validate.js';
 export * from './jsonl.js';
 export * from './edn.js';
 export * from './io.js';
-export { readLines, splitLines, LineSink, type SourceLine } from './lines.js';
+export { readLines, splitLines, LineSink, OpLineWriter, writeOpLines, type SourceLine } from './lines.js';
 export { EdnScanner, type EdnForm } from './edn-scan.js';

@@ -2,7 +2,7 @@
  * `history.jsonl`: one JSON object per line, the format the recorder writes and every faultline tool reads.
  * Reading streams line by line so a million-op history never becomes one giant string.
  */
-import { LineSink, readLines, splitLines, type SourceLine } from './lines.js';
+import { OpLineWriter, readLines, splitLines, writeOpLines, type SourceLine } from './lines.js';
 import { HistoryError, type Op, type PairedOp } from './types.js';
 import { HistoryBuilder } from './validate.js';
 
@@ -94,34 +94,12 @@ export function opToJsonLine(op: Op): string {
   return `{${parts.join(',')}}`;
 }
 
-/** Appends ops to a JSONL file one line each, waiting when the disk is slower than the producer. */
-export class JsonlWriter {
-  private constructor(private readonly sink: LineSink) {}
-
-  /** Open `file` (truncate, or append with `append`) for writing ops. */
-  static async open(file: string, append = false): Promise<JsonlWriter> {
-    return new JsonlWriter(await LineSink.open(file, append));
-  }
-
-  /** Write one op; resolves when the stream can take more (backpressure). */
-  write(op: Op): Promise<void> {
-    return this.sink.writeLine(opToJsonLine(op));
-  }
-
-  /** Flush and close the file. */
-  close(): Promise<void> {
-    return this.sink.close();
-  }
-}
+/** Appends ops to a JSONL file one line each (the recorder keeps one open for a run). */
+export const JsonlWriter = {
+  open: (file: string, append = false): Promise<OpLineWriter> => OpLineWriter.open(file, opToJsonLine, append),
+};
 
 /** Write a whole history (sync or async iterable, so it can be generated lazily) as a JSONL file. */
-export async function writeJsonlHistory(file: string, ops: Iterable<Op> | AsyncIterable<Op>): Promise<void> {
-  const w = await JsonlWriter.open(file);
-  try {
-    for await (const op of ops) await w.write(op);
-  } catch (err) {
-    await w.close().catch(() => undefined);
-    throw err;
-  }
-  await w.close();
+export function writeJsonlHistory(file: string, ops: Iterable<Op> | AsyncIterable<Op>): Promise<void> {
+  return writeOpLines(file, ops, opToJsonLine);
 }

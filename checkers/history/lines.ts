@@ -2,12 +2,12 @@
  * Line-level file plumbing shared by the JSONL and EDN readers and writers: streaming lines in with 1-based line
  * numbers, streaming lines out with backpressure, and turning fs errors into HistoryErrors that name the file.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, type WriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { HistoryError } from './types.js';
+import { HistoryError, type Op } from './types.js';
 
 /** One line of a text file, without its line terminator. */
 export interface SourceLine {
@@ -135,4 +135,39 @@ export class LineSink {
     if (this.failure === undefined) return;
     throw this.file !== undefined ? fsError(this.failure, this.file, 'write') : this.failure;
   }
+}
+
+/** Writes ops one line each in some format, waiting when the disk is slower than the producer. */
+export class OpLineWriter {
+  constructor(
+    private readonly sink: LineSink,
+    private readonly toLine: (op: Op) => string,
+  ) {}
+
+  /** Open `file` (truncate, or append with `append`) for writing ops formatted by `toLine`. */
+  static async open(file: string, toLine: (op: Op) => string, append = false): Promise<OpLineWriter> {
+    return new OpLineWriter(await LineSink.open(file, append), toLine);
+  }
+
+  /** Write one op; resolves when the stream can take more (backpressure). */
+  write(op: Op): Promise<void> {
+    return this.sink.writeLine(this.toLine(op));
+  }
+
+  /** Flush and close the file. */
+  close(): Promise<void> {
+    return this.sink.close();
+  }
+}
+
+/** Write a whole history (sync or async iterable, so it can be generated lazily), closing the file either way. */
+export async function writeOpLines(file: string, ops: Iterable<Op> | AsyncIterable<Op>, toLine: (op: Op) => string): Promise<void> {
+  const w = await OpLineWriter.open(file, toLine);
+  try {
+    for await (const op of ops) await w.write(op);
+  } catch (err) {
+    await w.close().catch(() => undefined);
+    throw err;
+  }
+  await w.close();
 }

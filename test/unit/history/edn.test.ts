@@ -14,7 +14,7 @@ import {
   type Op,
 } from '../../../checkers/history/index.js';
 import { toEDNString } from 'edn-data';
-import { expectHistoryError, FIXTURES, makeTmpDir, removeTmpDir } from './helpers.js';
+import { expectHistoryError, FIXTURES, useTmpDir } from './helpers.js';
 
 /** The value of the single op in an EDN snippet. */
 function valueOf(ednValue: string): unknown {
@@ -23,12 +23,7 @@ function valueOf(ednValue: string): unknown {
 
 describe('history EDN', () => {
   let dir: string;
-  before(async () => {
-    dir = await makeTmpDir();
-  });
-  after(async () => {
-    await removeTmpDir(dir);
-  });
+  useTmpDir((d) => (dir = d));
 
   describe('Jepsen map form', () => {
     it('reads the fixture to the same ops as its JSONL twin', async () => {

@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readHistory } from '../../../checkers/history/index.js';
-import { expectHistoryError, makeTmpDir, removeTmpDir } from './helpers.js';
+import { expectHistoryError, useTmpDir } from './helpers.js';
 
 interface BadCase {
   name: string;
@@ -98,12 +98,7 @@ const CASES: BadCase[] = [
 
 describe('history input errors', () => {
   let dir: string;
-  before(async () => {
-    dir = await makeTmpDir();
-  });
-  after(async () => {
-    await removeTmpDir(dir);
-  });
+  useTmpDir((d) => (dir = d));
 
   CASES.forEach((c, i) => {
     it(`${c.ext}: ${c.name} -> h${i}.${c.ext}:${c.line}`, async () => {

@@ -14,6 +14,18 @@ export function makeTmpDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'faultline-history-'));
 }
 
+/** Register mocha hooks giving the enclosing suite a fresh temp dir (passed to `set`), removed afterwards. */
+export function useTmpDir(set: (dir: string) => void): void {
+  let dir: string | undefined;
+  before(async () => {
+    dir = await makeTmpDir();
+    set(dir);
+  });
+  after(async () => {
+    if (dir) await removeTmpDir(dir);
+  });
+}
+
 /** Delete a directory made by makeTmpDir. */
 export function removeTmpDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import {
   writeHistory,
   type Op,
 } from '../../../checkers/history/index.js';
-import { expectHistoryError, FIXTURES, makeTmpDir, removeTmpDir } from './helpers.js';
+import { expectHistoryError, FIXTURES, useTmpDir } from './helpers.js';
 
 const JSONL = '{"process":0,"type":"invoke","f":"read","value":null}\n{"process":0,"type":"ok","f":"read","value":1}\n';
 const EDN = '{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 1}\n';
@@ -24,12 +24,7 @@ const EXPECTED: Op[] = [
 
 describe('history format selection', () => {
   let dir: string;
-  before(async () => {
-    dir = await makeTmpDir();
-  });
-  after(async () => {
-    await removeTmpDir(dir);
-  });
+  useTmpDir((d) => (dir = d));
 
   it('parses format names and lists the valid ones for an unknown name', async () => {
     assert.deepEqual(HISTORY_FORMATS, ['jsonl', 'edn']);

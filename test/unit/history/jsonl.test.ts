@@ -10,16 +10,11 @@ import {
   writeJsonlHistory,
   type Op,
 } from '../../../checkers/history/index.js';
-import { expectHistoryError, FIXTURES, makeTmpDir, removeTmpDir } from './helpers.js';
+import { expectHistoryError, FIXTURES, useTmpDir } from './helpers.js';
 
 describe('history JSONL', () => {
   let dir: string;
-  before(async () => {
-    dir = await makeTmpDir();
-  });
-  after(async () => {
-    await removeTmpDir(dir);
-  });
+  useTmpDir((d) => (dir = d));
 
   describe('reading', () => {
     it('reads ops in file order, skips blank lines and pairs invocations with completions', () => {

@@ -19,7 +19,7 @@ import {
   type Op,
   type PairedOp,
 } from '../../../checkers/history/index.js';
-import { makeTmpDir, removeTmpDir } from './helpers.js';
+import { useTmpDir } from './helpers.js';
 
 /** Strings that are easy to confuse with EDN syntax, or that stress escaping and encoding. */
 const tricky = fc.constantFrom(
@@ -110,12 +110,7 @@ function roundTrip(ops: Op[]): { viaEdn: Op[]; back: string } {
 
 describe('history round trip (property)', () => {
   let dir: string;
-  before(async () => {
-    dir = await makeTmpDir();
-  });
-  after(async () => {
-    await removeTmpDir(dir);
-  });
+  useTmpDir((d) => (dir = d));
 
   it('JSONL -> ops -> EDN -> ops -> JSONL gives deep-equal ops and pairs', () => {
     fc.assert(
