@@ -106,6 +106,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('check')
     .description('check a history for linearizability against a model')
     .argument('<file>', 'history file (JSONL, or Jepsen EDN: one map per line, [process type f value] tuples, or one vector)')
+    .addOption(new Option('-c, --checker <name>', 'which checker judges the history').choices(['linearizable']).default('linearizable'))
     .requiredOption('-m, --model <name>', `model: ${modelNames().join(', ')}`)
     .addOption(new Option('-f, --format <format>', 'history format (default: by extension, else sniffed)').choices([...HISTORY_FORMATS]))
     .option('-b, --budget <duration>', 'give up with UNKNOWN after this long, e.g. 10s, 500ms, 2m')

@@ -443,6 +443,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     const deadline = retPos[w]!;
     const target = ops[w]!;
     for (let c = next[0]!; c >= 0 && entPos[c]! < deadline; c = next[c]!) {
+      work++;
       if (!entIsCall[c]) continue;
       const z = entOp[c]!;
       if (z !== w && mayEnable!(ops[z]!, target)) return false;
@@ -558,6 +559,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     while (nodeCrashPass[d]! <= upToPass) {
       const pass = nodeCrashPass[d]!;
       for (let i = nodeCrashPos[d]!; i < classOrder.length; i++) {
+        work++;
         const cls = classOrder[i]!;
         const members = classMembers[cls]!;
         if (callPos[members[0]!]! > firstRet) break;
@@ -608,6 +610,15 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
   buildNode();
   stats.steps++;
   for (;;) {
+    if (work >= BUDGET_CHECK_INTERVAL) {
+      work = 0;
+      const bytes = memoBytes();
+      const late = performance.now() > budget.deadline;
+      if (late || bytes > budget.memoBytes || entries > MEMO_MAX_ENTRIES || budget.heapExhausted?.()) {
+        finishStats();
+        return { result: 'unknown', reason: late ? 'time' : 'memory', stats };
+      }
+    }
     const d = depth;
     // Try the node's next candidate: known ones first, then crashed ones.
     let entered = false;
@@ -637,15 +648,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
         return { result: 'ok', stats };
       }
       stats.steps++;
-      if (++work >= BUDGET_CHECK_INTERVAL) {
-        work = 0;
-        const bytes = memoBytes();
-        const late = performance.now() > budget.deadline;
-        if (late || bytes > budget.memoBytes || entries > MEMO_MAX_ENTRIES || budget.heapExhausted?.()) {
-          finishStats();
-          return { result: 'unknown', reason: late ? 'time' : 'memory', stats };
-        }
-      }
+      work++;
       buildNode();
       continue;
     }
