@@ -68,7 +68,7 @@ export interface FailureWitness {
   impossible?: ModelOp;
 }
 
-const BUDGET_CHECK_INTERVAL = 2048;
+const BUDGET_CHECK_INTERVAL = 512;
 /** How many blocked ops per node are tested for being hopeless (dead-end detection). */
 const MAX_WAITING = 8;
 /** Rough per-entry cost of a memo entry beyond its arena words and key arrays (state reference, state object share). */
@@ -606,6 +606,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     stats.memoBytes = memoBytes();
   };
 
+  let checks = 0; // budget checks so far (the heap is looked at every 16th)
   memoInsert(state);
   buildNode();
   stats.steps++;
@@ -614,7 +615,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
       work = 0;
       const bytes = memoBytes();
       const late = performance.now() > budget.deadline;
-      if (late || bytes > budget.memoBytes || entries > MEMO_MAX_ENTRIES || budget.heapExhausted?.()) {
+      if (late || bytes > budget.memoBytes || entries > MEMO_MAX_ENTRIES || ((++checks & 15) === 0 && budget.heapExhausted?.())) {
         finishStats();
         return { result: 'unknown', reason: late ? 'time' : 'memory', stats };
       }
