@@ -71,6 +71,8 @@ export interface FailureWitness {
 const BUDGET_CHECK_INTERVAL = 512;
 /** How many blocked ops per node are tested for being hopeless (dead-end detection). */
 const MAX_WAITING = 8;
+/** Memo entries examined per probe for dominance by a subset of crashed ops (bounded: pruning less is safe). */
+const DOMINANCE_SCAN = 8;
 /** Rough per-entry cost of a memo entry beyond its arena words and key arrays (state reference, state object share). */
 const MEMO_ENTRY_OVERHEAD = 24;
 /** Typed-array and JS-array limits: stay well clear of them. */
@@ -209,6 +211,21 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
   let crashSetId = 0;
   let crashHash = 0; // XOR of lane1 over the current set
   const crashSetStack: number[] = []; // id before each crashed op was linearized
+  /** True if interned set a is a subset of interned set b. */
+  const crashSubset = (a: number, b: number): boolean => {
+    if (a === b || a === 0) return true;
+    const x = crashSets[a]!;
+    const y = crashSets[b]!;
+    if (x.length > y.length) return false;
+    let j = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      while (j < y.length && y[j]! < v) j++;
+      if (j === y.length || y[j] !== v) return false;
+      j++;
+    }
+    return true;
+  };
   const internCrashSet = (): number => {
     const bucket = crashSetIndex.get(crashHash);
     if (bucket) {
@@ -239,6 +256,9 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
   let entKey1 = new Int32Array(1 << 11);
   let entKey2 = new Int32Array(1 << 11);
   let entOff = new Int32Array(1 << 11);
+  // Second index, without the crashed ops in the key, for dominance by a subset of crashed ops.
+  const domIndex = new Map<number, number>();
+  let entDomNext = new Int32Array(C > 0 ? 1 << 11 : 0);
   const entState: unknown[] = [];
   let entries = 0;
   let arena = new Int32Array(1 << 16);
@@ -327,6 +347,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
       b.set(a);
       return b;
     };
+    if (C > 0) entDomNext = grow(entDomNext);
     entKey1 = grow(entKey1);
     entKey2 = grow(entKey2);
     entOff = grow(entOff);
@@ -362,6 +383,30 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
       if (!same || arena[off + 2 + nWords] !== crashSetId) continue;
       if (same && model.equals(entState[e], st)) return false;
     }
+    // Dominance: a configuration with the same known ops and state but only a subset of our crashed ops was
+    // seen; anything we can do it could (ops of unknown outcome may also never happen). Bounded scan.
+    const domKey = C > 0 ? ((h1 ^ sh) >>> 0) * 2097152 + ((h2 ^ Math.imul(sh, 0x9e3779b1)) & 0x1fffff) : 0;
+    const domHead = C > 0 ? domIndex.get(domKey) : undefined;
+    if (domHead !== undefined && crashedCount > 0) {
+      let scanned = 0;
+      for (let e = domHead; e !== -1 && scanned < DOMINANCE_SCAN; e = entDomNext[e]!, scanned++) {
+        const off = entOff[e]!;
+        const nWords = arena[off + 1]!;
+        if (nWords !== arena[arenaTop + 1] || arena[off] !== arena[arenaTop]) continue;
+        let same = true;
+        for (let j = 2; j < 2 + nWords; j++) {
+          if (arena[off + j] !== arena[arenaTop + j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same && crashSubset(arena[off + 2 + nWords]!, crashSetId) && model.equals(entState[e], st)) return false;
+      }
+    }
+    if (C > 0) {
+      entDomNext[entries] = domHead ?? -1;
+      domIndex.set(domKey, entries);
+    }
     slots[i] = entries;
     entKey1[entries] = k1;
     entKey2[entries] = k2;
@@ -373,7 +418,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     return true;
   };
 
-  const memoBytes = () => arena.byteLength + crashSetWords * 4 + entries * MEMO_ENTRY_OVERHEAD + entKey1.byteLength * 3 + slots.byteLength + cand.byteLength * 3;
+  const memoBytes = () => arena.byteLength + crashSetWords * 4 + entries * MEMO_ENTRY_OVERHEAD + entKey1.byteLength * 3 + entDomNext.byteLength + domIndex.size * 40 + slots.byteLength + cand.byteLength * 3;
 
   const apply = (op: number, newState: unknown) => {
     stackOp[depth] = op;
