@@ -58,6 +58,8 @@ function cases(): Case[] {
       out.push({ name: `kv keys=${keys} c=50 n=100000 crash=${crashRate * 100}%`, kind: 'kv', clients: 50, ops: 100_000, crashRate, keys, seed: SEED, budgetMs: 30_000, initial: '', appends: false });
   for (const keys of [10, 100])
     out.push({ name: `kv+append keys=${keys} c=10 n=10000 crash=5%`, kind: 'kv', clients: 10, ops: 10_000, crashRate: 0.05, keys, seed: SEED, budgetMs: 30_000, initial: '', appends: true });
+  // Long, realistic: 10 clients, 500k ops (1M records), 1% crashed.
+  out.push({ name: 'register c=10 n=500000 crash=1%', kind: 'register', clients: 10, ops: 500_000, crashRate: 0.01, seed: SEED, budgetMs: 60_000 });
   // A history built to exhaust any budget: measures how promptly 'unknown' comes back.
   out.push({ name: 'budget 2s on an exponential history', kind: 'hard-unknown', clients: 40, ops: 0, crashRate: 0, seed: SEED, budgetMs: 2_000 });
   return out;
