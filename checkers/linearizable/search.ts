@@ -360,6 +360,17 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     }
   };
 
+  /**
+   * True if the snapshot at `off` has the same known-op part as the candidate at `arenaTop`.
+   * Layout: [low, nWords, words..., crash set id].
+   */
+  const knownPartEquals = (off: number): boolean => {
+    const nWords = arena[off + 1]!;
+    if (nWords !== arena[arenaTop + 1] || arena[off] !== arena[arenaTop]) return false;
+    for (let j = 2; j < 2 + nWords; j++) if (arena[off + j] !== arena[arenaTop + j]) return false;
+    return true;
+  };
+
   /** Probe the memo for the current configuration; insert it if new. Returns true if it was new. */
   const memoInsert = (st: unknown): boolean => {
     const sh = model.hash(st) | 0;
@@ -370,18 +381,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
     for (let e = slots[i]!; e !== -1; i = (i + 1) & slotMask, e = slots[i]!) {
       if (entKey1[e] !== k1 || entKey2[e] !== k2) continue;
       const off = entOff[e]!;
-      // Layout [low, nWords, words..., crash set id]: all must match.
-      const nWords = arena[off + 1]!;
-      if (nWords !== arena[arenaTop + 1] || arena[off] !== arena[arenaTop]) continue;
-      let same = true;
-      for (let j = 2; j < 2 + nWords; j++) {
-        if (arena[off + j] !== arena[arenaTop + j]) {
-          same = false;
-          break;
-        }
-      }
-      if (!same || arena[off + 2 + nWords] !== crashSetId) continue;
-      if (same && model.equals(entState[e], st)) return false;
+      if (knownPartEquals(off) && arena[off + 2 + arena[off + 1]!] === crashSetId && model.equals(entState[e], st)) return false;
     }
     // Dominance: a configuration with the same known ops and state but only a subset of our crashed ops was
     // seen; anything we can do it could (ops of unknown outcome may also never happen). Bounded scan.
@@ -391,16 +391,7 @@ export function searchPartition(model: Model, input: readonly SearchOp[], budget
       let scanned = 0;
       for (let e = domHead; e !== -1 && scanned < DOMINANCE_SCAN; e = entDomNext[e]!, scanned++) {
         const off = entOff[e]!;
-        const nWords = arena[off + 1]!;
-        if (nWords !== arena[arenaTop + 1] || arena[off] !== arena[arenaTop]) continue;
-        let same = true;
-        for (let j = 2; j < 2 + nWords; j++) {
-          if (arena[off + j] !== arena[arenaTop + j]) {
-            same = false;
-            break;
-          }
-        }
-        if (same && crashSubset(arena[off + 2 + nWords]!, crashSetId) && model.equals(entState[e], st)) return false;
+        if (knownPartEquals(off) && crashSubset(arena[off + 2 + arena[off + 1]!]!, crashSetId) && model.equals(entState[e], st)) return false;
       }
     }
     if (C > 0) {
