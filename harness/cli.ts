@@ -11,6 +11,8 @@ import { ModelConfigError, type ModelOptions } from '../checkers/linearizable/mo
 import { createModel, MODELS, modelNames } from '../checkers/linearizable/models/index.js';
 import type { CheckResult } from '../checkers/result.js';
 import { parseBytes, parseDuration, UsageError } from './cli-values.js';
+import { runCommand, listCommand, doctorCommand, proxyCommand, type RunFlags } from './cli-run.js';
+import { PROGRESS_MODES } from './progress.js';
 
 /** Exit codes shared by every subcommand (DESIGN.md). */
 export const EXIT = { valid: 0, invalid: 1, unknown: 2, usage: 64, harness: 70 } as const;
@@ -145,6 +147,43 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('-f, --format <format>', 'input format').choices([...HISTORY_FORMATS]))
     .action(async (file: string, o: { out?: string; format?: string }) => setExit(await runConvert(file, o.out, o.format, 'jsonl')));
 
+  program
+    .command('run')
+    .description('run a scenario end to end: start the system, inject faults, record the history, check it')
+    .argument('<scenario>', 'a built-in scenario (see `faultline list`) or a scenario file such as ./my-scenario.ts')
+    .option('-s, --seed <n>', 'the seed that determines ops, nemesis schedule and toxics (default: random, printed)')
+    .option('-t, --time-limit <duration>', 'length of the workload phase, e.g. 30s, 2m')
+    .option('-c, --clients <n>', 'concurrent client workers')
+    .option('--op-limit <n>', 'stop after this many client ops')
+    .option('--op-timeout <duration>', 'an op unanswered after this long is recorded as info (unknown)')
+    .option('-n, --nemesis <faults>', 'faults instead of the scenario\'s: none, or e.g. kill:leader,pause:one,link-down:client:minority')
+    .addOption(new Option('-p, --provisioner <name>', 'how backends are started').choices(['local', 'containers']).default('local'))
+    .option('--store <dir>', 'where run directories go (default ./store or $FAULTLINE_STORE)')
+    .addOption(new Option('--progress <mode>', 'progress display').choices([...PROGRESS_MODES]).default('auto'))
+    .addOption(new Option('--fsync <policy>', 'fsync the history: never (page cache; survives a killed harness), interval, always').choices(['never', 'interval', 'always']).default('never'))
+    .option('--json', 'print the outcome as JSON')
+    .action(async (ref: string, flags: RunFlags) => setExit(await runCommand(ref, flags)));
+
+  program
+    .command('list')
+    .description('list the built-in scenarios')
+    .action(async () => setExit(await listCommand()));
+
+  program
+    .command('doctor')
+    .description('report which backends and tools are installed, with versions, and how to install the rest')
+    .option('--install', 'install missing Debian packages (needs root)')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: { install?: boolean; json?: boolean }) => setExit(await doctorCommand(flags)));
+
+  program
+    .command('proxy')
+    .description("run faultline's Toxiproxy-compatible fault proxy server in the foreground")
+    .option('--host <host>', 'address for the HTTP API and proxies', '127.0.0.1')
+    .option('--port <port>', 'HTTP API port', '8474')
+    .option('-s, --seed <n>', 'seed for jitter and toxicity', '0')
+    .action(async (flags: { host: string; port: string; seed: string }) => setExit(await proxyCommand(flags)));
+
   return program;
 }
 
@@ -161,8 +200,8 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return EXIT.usage; // commander already printed the problem
     }
-    if (err instanceof HistoryError || err instanceof ModelConfigError || err instanceof UsageError) {
-      process.stderr.write(`faultline: ${err.message}\n`);
+    if (err instanceof HistoryError || err instanceof ModelConfigError || err instanceof UsageError || (err as Error)?.name === 'ScenarioError') {
+      process.stderr.write(`faultline: ${(err as Error).message}\n`);
       return EXIT.usage;
     }
     throw err;

@@ -1,0 +1,449 @@
+/**
+ * One run, end to end: provision the system, put a fault proxy link in front of every client-to-node path, drive
+ * N workers and the nemesis, record every op as it happens, heal, wait, run the final reads, tear everything
+ * down, check the history and write `results.json`. Every exit path (time limit, Ctrl-C, a backend that will not
+ * start, a crash in a client) still tears down and leaves a checkable history.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Op } from '../checkers/history/types.js';
+import type { CheckResult, Verdict } from '../checkers/result.js';
+import { readHistory } from '../checkers/history/io.js';
+import type { RunDefaults, Scenario } from '../scenarios/define.js';
+import type { Client, ClientContext, OpOutcome, OpRequest } from '../workloads/types.js';
+import type { Cluster, Endpoint, NodeHandle, ProvisionerName } from './backends/types.js';
+import { ProvisionError } from './backends/types.js';
+import { getProvisioner } from './backends/provisioner.js';
+import { killAllLiveProcesses } from './backends/process.js';
+import { runCheckers } from './checkers.js';
+import { acquireFaultProxy } from './faults/fault-proxy.js';
+import { createClientLinks, createPeerLink, type Link } from './faults/links.js';
+import { Nemesis } from './faults/nemesis.js';
+import { NEMESIS_DEFAULTS, planSchedule, type NemesisSpec, type ScheduledFault } from './faults/schedule.js';
+import { HistoryRecorder, type FsyncPolicy } from './history-recorder.js';
+import { PidRegistry, reapOrphans } from './pid-registry.js';
+import { createProgress, type ProgressMode, type RunCounters } from './progress.js';
+import { Rng } from './seed.js';
+import { createRunDir, writeJsonFile, type RunDir } from './store.js';
+
+/** Everything `faultline run` decided before starting. */
+export interface RunOptions {
+  scenario: Scenario;
+  /** How the user named the scenario (built-in name or file path), for the reproduce command. */
+  scenarioRef: string;
+  seed: number;
+  /** CLI overrides of the scenario's defaults; `nemesis: null` disables faults. */
+  overrides?: Partial<RunDefaults> & { nemesis?: NemesisSpec | null };
+  storeRoot: string;
+  provisioner?: ProvisionerName;
+  progress?: ProgressMode;
+  fsync?: FsyncPolicy;
+  /** Aborting stops the workload early; the run still heals, tears down and checks (an interrupted run). */
+  signal?: AbortSignal;
+  /** Diagnostic lines (stderr). */
+  log?: (line: string) => void;
+  /** Extra CLI flags to repeat in the reproduce command (e.g. `--time-limit 10s`). */
+  reproduceFlags?: string[];
+}
+
+/** Run-level figures for the summary, results.json and the benchmark. */
+export interface RunStats extends RunCounters {
+  opsPerSec: number;
+  /** From the start of `run()` to the first client op (provisioning, proxy, clients). */
+  timeToFirstOpMs?: number;
+  provisionMs?: number;
+  workloadMs?: number;
+  checkMs?: number;
+  totalMs: number;
+}
+
+/** What a run ended with. `exitCode` follows DESIGN.md (0 as expected, 1 unexpected, 2 unknown, 70 harness failure). */
+export interface RunOutcome {
+  runDir: string;
+  verdict: Verdict;
+  expected: 'valid' | 'invalid';
+  exitCode: number;
+  results: CheckResult[];
+  stats: RunStats;
+  reproduce: string;
+  interrupted: boolean;
+  error?: string;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Runs `op` on `client`, never longer than the op timeout (plus a grace period for the client to notice). */
+async function invokeBounded(client: Client, op: OpRequest, timeoutMs: number): Promise<OpOutcome> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<OpOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      timer = setTimeout(() => resolve({ type: 'info', error: `timeout after ${timeoutMs} ms` }), 250);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      client.invoke(op, ac.signal).catch((err): OpOutcome => ({ type: 'info', error: `client threw: ${errText(err)}` })),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The command that reruns this scenario with this seed. */
+export function reproduceCommand(ref: string, seed: number, flags: readonly string[] = []): string {
+  const quoted = /^[A-Za-z0-9._/:=-]+$/.test(ref) ? ref : `'${ref.replace(/'/g, `'\\''`)}'`;
+  return ['npx faultline run', quoted, '--seed', String(seed), ...flags].join(' ');
+}
+
+/** The exit code for a verdict given what the scenario expects. */
+export function exitCodeFor(verdict: Verdict, expected: 'valid' | 'invalid'): number {
+  if (verdict === 'unknown') return 2;
+  return (verdict === true) === (expected === 'valid') ? 0 : 1;
+}
+
+/** Runs one scenario end to end. Never throws for backend or client failures: they come back as exit code 70. */
+export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => {});
+  const scenario = opts.scenario;
+  const { nemesis: nemesisOverride, ...knobOverrides } = opts.overrides ?? {};
+  const knobs: RunDefaults = { ...scenario.defaults, ...knobOverrides };
+  const nemesisSpec = nemesisOverride === null ? undefined : (nemesisOverride ?? scenario.nemesis);
+  const rng = new Rng(opts.seed);
+  const reproduce = reproduceCommand(opts.scenarioRef, opts.seed, opts.reproduceFlags);
+
+  const reaped = await reapOrphans(opts.storeRoot, log).catch((err) => {
+    log(`could not reap processes left by earlier runs: ${errText(err)}`);
+    return { killed: [], removedDirs: [] };
+  });
+  if (reaped.killed.length > 0) log(`reaped ${reaped.killed.length} process group(s) left behind by an earlier, killed run`);
+
+  const run: RunDir = createRunDir(opts.storeRoot, scenario.name, opts.seed);
+  const registry = new PidRegistry(opts.storeRoot, { runDir: run.dir });
+  const tmpRoot = mkdtempSync(join(tmpdir(), `faultline-${scenario.name}-`));
+  registry.addTmpDir(tmpRoot);
+  const schedule: ScheduledFault[] = nemesisSpec ? planSchedule(nemesisSpec, rng.fork('nemesis'), knobs.timeLimitMs) : [];
+  writeJsonFile(run.scenario, {
+    name: scenario.name,
+    ref: opts.scenarioRef,
+    description: scenario.description,
+    seed: opts.seed,
+    expect: scenario.expect,
+    backend: scenario.backend ?? { custom: true },
+    workload: { name: scenario.workload.name, options: scenario.workload.options },
+    client: scenario.client.name,
+    checkers: scenario.checkers.map((c) => (c.checker === 'custom' ? { checker: 'custom', name: c.name } : c)),
+    run: knobs,
+    nemesis: nemesisSpec ?? null,
+    schedule,
+    provisioner: opts.provisioner ?? 'local',
+    reproduce,
+    startedAt: new Date().toISOString(),
+  });
+
+  const counters: RunCounters = { invoked: 0, ok: 0, fail: 0, info: 0, faults: 0 };
+  const startNs = process.hrtime.bigint();
+  const recorder = HistoryRecorder.open(run.history, {
+    startNs,
+    fsync: opts.fsync,
+    onOp: (op: Op) => {
+      if (typeof op.process !== 'number') return;
+      if (op.type === 'invoke') counters.invoked++;
+      else counters[op.type]++;
+    },
+  });
+  const progress = createProgress(opts.progress ?? 'auto');
+  const say = (line: string) => {
+    progress.log(line);
+  };
+  const logToProgress = (line: string) => (opts.progress === 'none' ? log(line) : say(line));
+
+  let cluster: Cluster | undefined;
+  let customStop: (() => Promise<void>) | undefined;
+  let proxy: Awaited<ReturnType<typeof acquireFaultProxy>> | undefined;
+  let nemesis: Nemesis | undefined;
+  const clients = new Set<Client>();
+  const stats: RunStats = { ...counters, opsPerSec: 0, totalMs: 0 };
+  let error: string | undefined;
+  let harnessFailure = false;
+  const interrupted = () => opts.signal?.aborted === true;
+
+  // A second signal while tearing down: kill every backend process group now and leave.
+  const hardStop = () => {
+    killAllLiveProcesses();
+    rmSync(tmpRoot, { recursive: true, force: true });
+    recorder.close();
+  };
+  process.once('exit', hardStop);
+
+  try {
+    // 1. The system under test.
+    const tProvision = performance.now();
+    let nodes: { name: string; endpoint: Endpoint; handle?: NodeHandle }[];
+    if (scenario.backend) {
+      const provisioner = await getProvisioner(opts.provisioner ?? 'local');
+      proxy = await acquireFaultProxy({ seed: opts.seed, log: logToProgress });
+      const peerLinks: Link[] = [];
+      const api = proxy.api;
+      cluster = await provisioner.provision(scenario.backend, {
+        logDir: run.logs,
+        tmpRoot,
+        registry,
+        log: logToProgress,
+        peerLink: async (from, to, target) => {
+          const link = await createPeerLink(api, from, to, target, `${process.pid}-`);
+          peerLinks.push(link);
+          return link.listen;
+        },
+      });
+      nodes = cluster.nodes.map((n) => ({ name: n.name, endpoint: n.endpoint, handle: n }));
+      (cluster as { peerLinks?: Link[] }).peerLinks = peerLinks;
+    } else {
+      const started = await scenario.system!.start({ logDir: run.logs, tmpRoot, log: logToProgress });
+      customStop = started.stop;
+      nodes = started.nodes;
+      proxy = await acquireFaultProxy({ seed: opts.seed, log: logToProgress });
+    }
+    stats.provisionMs = Math.round(performance.now() - tProvision);
+    if (interrupted()) throw new Interrupted();
+
+    // 2. One proxy link per (worker, node).
+    const links = await createClientLinks(proxy.api, knobs.clients, nodes, `${process.pid}-`);
+    const allLinks = [...links, ...((cluster as { peerLinks?: Link[] } | undefined)?.peerLinks ?? [])];
+    const endpointsFor = (worker: number) =>
+      nodes.map((n) => ({ node: n.name, endpoint: links.find((l) => l.worker === worker && l.node === n.name)!.listen }));
+    const directEndpoints = nodes.map((n) => ({ node: n.name, endpoint: n.endpoint }));
+    await scenario.client.setup?.(directEndpoints);
+
+    // 3. Workers and nemesis.
+    const workloadAbort = new AbortController();
+    const onOuterAbort = () => workloadAbort.abort();
+    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const workloadStart = performance.now();
+    const elapsed = () => performance.now() - workloadStart;
+    const stopTimer = setTimeout(() => workloadAbort.abort(), knobs.timeLimitMs);
+    let nextProcess = knobs.clients;
+    let firstOpAt: number | undefined;
+
+    const openClient = async (worker: number, rngW: Rng): Promise<Client | undefined> => {
+      const ctx: ClientContext = { endpoints: endpointsFor(worker), worker, opTimeoutMs: knobs.opTimeoutMs, rng: rngW };
+      while (!workloadAbort.signal.aborted) {
+        try {
+          const c = await Promise.race([
+            scenario.client.open(ctx),
+            sleep(knobs.opTimeoutMs * 2).then(() => {
+              throw new Error(`open timed out after ${knobs.opTimeoutMs * 2} ms`);
+            }),
+          ]);
+          clients.add(c);
+          return c;
+        } catch (err) {
+          if (counters.invoked === 0 && elapsed() > 10_000) throw new Error(`client ${worker} could not connect for 10 s: ${errText(err)}`);
+          await sleep(100, workloadAbort.signal);
+        }
+      }
+      return undefined;
+    };
+
+    const closeClient = (c: Client) => {
+      clients.delete(c);
+      void c.close().catch(() => {});
+    };
+
+    const worker = async (w: number) => {
+      const genRng = rng.fork(`generator-${w}`);
+      const clientRng = rng.fork(`client-${w}`);
+      const thinkRng = rng.fork(`think-${w}`);
+      const gen = scenario.workload.generator(w, genRng);
+      let proc = w;
+      let client = await openClient(w, clientRng);
+      while (client && !workloadAbort.signal.aborted) {
+        if (knobs.opLimit !== undefined && counters.invoked >= knobs.opLimit) {
+          workloadAbort.abort();
+          break;
+        }
+        const req = gen.next();
+        if (req === null) break;
+        firstOpAt ??= performance.now();
+        recorder.record({ process: proc, type: 'invoke', f: req.f, value: req.value ?? null, ...(req.key !== undefined ? { key: req.key } : {}) });
+        const out = await invokeBounded(client, req, knobs.opTimeoutMs);
+        recorder.record({
+          process: proc,
+          type: out.type,
+          f: req.f,
+          value: out.value !== undefined ? out.value : (req.value ?? null),
+          ...(req.key !== undefined ? { key: req.key } : {}),
+          ...(out.error !== undefined ? { error: out.error } : {}),
+          ...(out.node !== undefined ? { node: out.node } : {}),
+        });
+        if (out.type === 'info') {
+          // The op may still take effect later: this process id stays "in flight" forever; continue as a new one.
+          proc = nextProcess++;
+          closeClient(client);
+          client = await openClient(w, clientRng);
+        }
+        if (knobs.thinkMs) await sleep(thinkRng.int(knobs.thinkMs[0], knobs.thinkMs[1]), workloadAbort.signal);
+      }
+      if (client) closeClient(client);
+    };
+
+    if (cluster || schedule.length > 0) {
+      nemesis = new Nemesis(
+        schedule,
+        {
+          nodes: cluster?.nodes ?? [],
+          leader: cluster?.leader?.bind(cluster),
+          primary: cluster?.primary?.bind(cluster),
+          links: allLinks,
+          workers: knobs.clients,
+        },
+        proxy.api,
+        rng.fork('nemesis-targets'),
+        (rec) => {
+          recorder.record(rec);
+          if (rec.type === 'info' && rec.f.startsWith('start-')) counters.faults++;
+        },
+        logToProgress,
+      );
+    }
+    progress.start(knobs.timeLimitMs);
+    const ticker = setInterval(() => progress.update(elapsed(), counters), 250);
+    let workerError: unknown;
+    const workers = Array.from({ length: knobs.clients }, (_, w) =>
+      worker(w).catch((err) => {
+        workerError ??= err;
+        workloadAbort.abort();
+      }),
+    );
+    const nemesisDone = nemesis ? nemesis.run(workloadAbort.signal, elapsed) : Promise.resolve();
+    await Promise.all(workers);
+    workloadAbort.abort();
+    clearTimeout(stopTimer);
+    await nemesisDone;
+    clearInterval(ticker);
+    progress.update(elapsed(), counters);
+    progress.stop();
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    stats.workloadMs = Math.round(elapsed());
+    if (firstOpAt !== undefined) stats.timeToFirstOpMs = Math.round(firstOpAt - t0);
+    if (workerError) throw workerError;
+
+    // 4. Heal, quiet period, final reads (skipped when interrupted).
+    if (nemesis) {
+      recorder.record({ process: 'nemesis', type: 'invoke', f: 'heal', value: null });
+      await nemesis.heal();
+      recorder.record({ process: 'nemesis', type: 'info', f: 'heal', value: null });
+    }
+    const finalOps = scenario.workload.finalOps();
+    if (!interrupted() && finalOps.length > 0) {
+      await sleep(nemesisSpec ? (nemesisSpec.quietMs ?? NEMESIS_DEFAULTS.quietMs) : 0, opts.signal);
+      const finalAbort = new AbortController();
+      opts.signal?.addEventListener('abort', () => finalAbort.abort(), { once: true });
+      const proc = nextProcess++;
+      // A fresh connection after the heal; retry connecting for a while since nodes may still be recovering.
+      const ctx: ClientContext = { endpoints: endpointsFor(0), worker: 0, opTimeoutMs: knobs.opTimeoutMs, rng: rng.fork('final') };
+      let client: Client | undefined;
+      for (let attempt = 0; !client && attempt < 50 && !finalAbort.signal.aborted; attempt++) {
+        client = await scenario.client.open(ctx).catch(() => undefined);
+        if (!client) await sleep(200, finalAbort.signal);
+      }
+      if (client) {
+        clients.add(client);
+        let p = proc;
+        for (const req of finalOps) {
+          if (finalAbort.signal.aborted) break;
+          recorder.record({ process: p, type: 'invoke', f: req.f, value: req.value ?? null, ...(req.key !== undefined ? { key: req.key } : {}), final: true });
+          const out = await invokeBounded(client, req, knobs.opTimeoutMs * 5);
+          recorder.record({
+            process: p,
+            type: out.type,
+            f: req.f,
+            value: out.value !== undefined ? out.value : (req.value ?? null),
+            ...(req.key !== undefined ? { key: req.key } : {}),
+            ...(out.error !== undefined ? { error: out.error } : {}),
+            final: true,
+          });
+          if (out.type === 'info') p = nextProcess++;
+        }
+        closeClient(client);
+      } else {
+        log('final reads skipped: no client could connect after the heal');
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Interrupted)) {
+      harnessFailure = true;
+      error = err instanceof ProvisionError ? err.message : errText(err);
+      logToProgress(`run failed: ${error}`);
+    }
+  } finally {
+    progress.stop();
+    // 5. Tear down, whatever happened.
+    const problems: string[] = [];
+    await Promise.all([...clients].map((c) => c.close().catch(() => {})));
+    if (nemesis) await nemesis.heal().catch(() => {});
+    if (proxy) await proxy.close().catch((e: unknown) => problems.push(`fault proxy: ${errText(e)}`));
+    if (cluster) await cluster.teardown().catch((e) => problems.push(`backend: ${errText(e)}`));
+    if (customStop) await customStop().catch((e) => problems.push(`system: ${errText(e)}`));
+    recorder.close();
+    rmSync(tmpRoot, { recursive: true, force: true });
+    registry.removeTmpDir(tmpRoot);
+    registry.close();
+    process.removeListener('exit', hardStop);
+    if (problems.length > 0) log(`teardown: ${problems.join('; ')}`);
+  }
+
+  // 6. Check what was recorded (also after a failure: the history is still evidence).
+  const tCheck = performance.now();
+  let verdict: Verdict = 'unknown';
+  let results: CheckResult[] = [];
+  try {
+    const { ops } = await readHistory(run.history, 'jsonl');
+    const checked = await runCheckers(scenario.checkers, ops);
+    verdict = checked.valid;
+    results = checked.results;
+  } catch (err) {
+    error ??= `checking the history failed: ${errText(err)}`;
+  }
+  stats.checkMs = Math.round(performance.now() - tCheck);
+  Object.assign(stats, counters);
+  stats.opsPerSec = stats.workloadMs ? Math.round((counters.invoked * 1000) / stats.workloadMs) : 0;
+  stats.totalMs = Math.round(performance.now() - t0);
+  const exitCode = harnessFailure ? 70 : exitCodeFor(verdict, scenario.expect);
+  const outcome: RunOutcome = { runDir: run.dir, verdict, expected: scenario.expect, exitCode, results, stats, reproduce, interrupted: interrupted(), ...(error ? { error } : {}) };
+  writeJsonFile(run.results, {
+    scenario: scenario.name,
+    seed: opts.seed,
+    valid: verdict,
+    expected: scenario.expect,
+    exitCode,
+    interrupted: outcome.interrupted,
+    ...(error ? { error } : {}),
+    stats,
+    reproduce,
+    checkers: results,
+    finishedAt: new Date().toISOString(),
+  });
+  return outcome;
+}
+
+/** Thrown inside the run when the user interrupted before the workload started. */
+class Interrupted extends Error {}
