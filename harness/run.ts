@@ -274,6 +274,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       const thinkRng = rng.fork(`think-${w}`);
       const gen = scenario.workload.generator(w, genRng);
       let proc = w;
+      let failStreak = 0;
+      let sinceYield = 0;
       let client = await openClient(w, clientRng);
       while (client && !workloadAbort.signal.aborted) {
         if (knobs.opLimit !== undefined && counters.invoked >= knobs.opLimit) {
@@ -300,7 +302,20 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
           closeClient(client);
           client = await openClient(w, clientRng);
         }
+        // A client that fails at once (e.g. while its link is down) would spin and flood the history: back off
+        // 5, 10, 20 ... 100 ms while ops keep failing. Time-based only, so the op stream stays a function of the seed.
+        if (out.type === 'fail') {
+          failStreak++;
+          await sleep(Math.min(100, 5 * 2 ** Math.min(failStreak - 1, 5)), workloadAbort.signal);
+        } else {
+          failStreak = 0;
+        }
         if (knobs.thinkMs) await sleep(thinkRng.int(knobs.thinkMs[0], knobs.thinkMs[1]), workloadAbort.signal);
+        // Never let a client that answers synchronously starve the timers (time limit, nemesis, progress).
+        if (++sinceYield >= 32) {
+          sinceYield = 0;
+          await new Promise<void>((r) => setImmediate(r));
+        }
       }
       if (client) closeClient(client);
     };
