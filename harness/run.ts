@@ -4,7 +4,7 @@
  * down, check the history and write `results.json`. Every exit path (time limit, Ctrl-C, a backend that will not
  * start, a crash in a client) still tears down and leaves a checkable history.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Op } from '../checkers/history/types.js';
@@ -174,7 +174,15 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   const say = (line: string) => {
     progress.log(line);
   };
-  const logToProgress = (line: string) => (opts.progress === 'none' ? log(line) : say(line));
+  const harnessLog = createWriteStream(join(run.logs, 'harness.log'), { flags: 'a' });
+  const proxyLog = createWriteStream(join(run.logs, 'fault-proxy.log'), { flags: 'a' });
+  const stamp = () => `${(Number(process.hrtime.bigint() - startNs) / 1e9).toFixed(3)}s`;
+  const logToProgress = (line: string) => {
+    harnessLog.write(`${stamp()} ${line}\n`);
+    if (opts.progress === 'none') log(line);
+    else say(line);
+  };
+  const logProxy = (line: string) => proxyLog.write(`${stamp()} ${line}\n`);
 
   let cluster: Cluster | undefined;
   let customStop: (() => Promise<void>) | undefined;
@@ -200,7 +208,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     let nodes: { name: string; endpoint: Endpoint; handle?: NodeHandle }[];
     if (scenario.backend) {
       const provisioner = await getProvisioner(opts.provisioner ?? 'local');
-      proxy = await acquireFaultProxy({ seed: opts.seed, log: logToProgress });
+      proxy = await acquireFaultProxy({ seed: opts.seed, log: logProxy, namePrefix: `${process.pid}-` });
       const peerLinks: Link[] = [];
       const api = proxy.api;
       cluster = await provisioner.provision(scenario.backend, {
@@ -220,7 +228,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       const started = await scenario.system!.start({ logDir: run.logs, tmpRoot, log: logToProgress });
       customStop = started.stop;
       nodes = started.nodes;
-      proxy = await acquireFaultProxy({ seed: opts.seed, log: logToProgress });
+      proxy = await acquireFaultProxy({ seed: opts.seed, log: logProxy, namePrefix: `${process.pid}-` });
     }
     stats.provisionMs = Math.round(performance.now() - tProvision);
     if (interrupted()) throw new Interrupted();
@@ -423,7 +431,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     registry.removeTmpDir(tmpRoot);
     registry.close();
     process.removeListener('exit', hardStop);
-    if (problems.length > 0) log(`teardown: ${problems.join('; ')}`);
+    if (problems.length > 0) logToProgress(`teardown: ${problems.join('; ')}`);
+    await Promise.all([harnessLog, proxyLog].map((st) => new Promise((r) => st.end(r))));
   }
 
   // 6. Check what was recorded (also after a failure: the history is still evidence).
