@@ -149,6 +149,125 @@ function summariseProfile(file: string): { totalMs: number; byArea: { area: stri
   };
 }
 
+/**
+ * Child mode `--diag`: where the per-op time goes, without the run loop. Starts its own redis-server and drives the
+ * register-redis workload with 10 concurrent workers for a few seconds per stage: raw ioredis GETs, the register
+ * client directly, the register client through faultline's proxy server (in this process, as in a run), and the
+ * same plus the run loop's per-op extras (an AbortController and deadline timer per op, two recorder writes).
+ */
+async function diagCase(spec: { clients: number; stageMs: number }): Promise<Record<string, number>> {
+  const { createServer, connect } = await import('node:net');
+  const { Redis } = await import('ioredis');
+  const { loadScenario } = await import('../scenarios/index.js');
+  const { Rng } = await import('../harness/seed.js');
+  const { startProxyServer } = await import('../harness/faults/proxy-server.js');
+  const { ProxyApi } = await import('../harness/faults/proxy-api.js');
+  const { HistoryRecorder } = await import('../harness/history-recorder.js');
+  const port = await new Promise<number>((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-diag-'));
+  const redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const out: Record<string, number> = {};
+  try {
+    for (let i = 0; ; i++) {
+      const up = await new Promise<boolean>((res) => {
+        const c = connect({ port, host: '127.0.0.1' }, () => {
+          c.destroy();
+          res(true);
+        });
+        c.on('error', () => res(false));
+      });
+      if (up) break;
+      if (i > 100) throw new Error('redis-server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const scenario = await loadScenario('register-redis');
+    const direct = [{ node: 'n1', endpoint: { host: '127.0.0.1', port } }];
+    await scenario.client.setup?.(direct);
+    const loop = async (name: string, body: (w: number, stop: () => boolean) => Promise<number>) => {
+      const deadline = performance.now() + spec.stageMs;
+      const t0 = performance.now();
+      const counts = await Promise.all(Array.from({ length: spec.clients }, (_, w) => body(w, () => performance.now() >= deadline)));
+      out[name] = Math.round((counts.reduce((a, b) => a + b, 0) * 1000) / (performance.now() - t0));
+      log(`  diag ${name}: ${out[name]} ops/s`);
+    };
+    // 1. Raw ioredis GET, direct.
+    await loop('rawIoredisGetDirect', async (_w, stop) => {
+      const r = new Redis({ port, host: '127.0.0.1', enableOfflineQueue: true });
+      let n = 0;
+      while (!stop()) {
+        await r.get('bench');
+        n++;
+      }
+      r.disconnect();
+      return n;
+    });
+    const rng = new Rng(1);
+    const registerLoop = (endpointFor: (w: number) => { node: string; endpoint: { host: string; port: number } }[]) =>
+      async (w: number, stop: () => boolean) => {
+        const client = await scenario.client.open({ endpoints: endpointFor(w), worker: w, opTimeoutMs: 1000, rng: rng.fork(`c${w}`) });
+        const gen = scenario.workload.generator(w, rng.fork(`g${w}`));
+        const signal = new AbortController().signal;
+        let n = 0;
+        while (!stop()) {
+          const req = gen.next()!;
+          await client.invoke(req, signal);
+          n++;
+        }
+        await client.close();
+        return n;
+      };
+    // 2. Register client (GET/SET/Lua CAS with its own per-op timer), direct.
+    await loop('registerClientDirect', registerLoop(() => direct));
+    // 3. Through faultline's proxy server in this process (one link per worker, as in a run).
+    const server = await startProxyServer({ seed: 1 });
+    const api = new ProxyApi(server.url);
+    const links: { node: string; endpoint: { host: string; port: number } }[][] = [];
+    for (let w = 0; w < spec.clients; w++) {
+      const info = await api.createProxy({ name: `w${w}`, upstream: `127.0.0.1:${port}`, listen: '127.0.0.1:0' });
+      links.push([{ node: 'n1', endpoint: { host: '127.0.0.1', port: Number(info.listen.split(':').pop()) } }]);
+    }
+    await loop('registerClientViaProxy', registerLoop((w) => links[w]!));
+    // 4. Same, plus what the run loop adds per op: AbortController + deadline timer + Promise.race, two recorded ops.
+    const recorder = HistoryRecorder.open(join(dir, 'history.jsonl'), { startNs: process.hrtime.bigint(), onOp: () => {} });
+    await loop('registerClientViaProxyWithRunLoopExtras', async (w, stop) => {
+      const client = await scenario.client.open({ endpoints: links[w]!, worker: w, opTimeoutMs: 1000, rng: rng.fork(`c${w}`) });
+      const gen = scenario.workload.generator(w, rng.fork(`g${w}`));
+      let n = 0;
+      let sinceYield = 0;
+      while (!stop()) {
+        const req = gen.next()!;
+        recorder.record({ process: w, type: 'invoke', f: req.f, value: req.value ?? null, ...(req.key !== undefined ? { key: req.key } : {}) });
+        const ac = new AbortController();
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>(() => {
+          timer = setTimeout(() => ac.abort(), 1000);
+        });
+        const o = await Promise.race([client.invoke(req, ac.signal), deadline]);
+        clearTimeout(timer);
+        recorder.record({ process: w, type: o.type, f: req.f, value: o.value !== undefined ? o.value : (req.value ?? null), ...(req.key !== undefined ? { key: req.key } : {}), ...(o.node ? { node: o.node } : {}) });
+        n++;
+        if (++sinceYield >= 32) {
+          sinceYield = 0;
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+      await client.close();
+      return n;
+    });
+    recorder.close();
+    await server.close();
+  } finally {
+    redisProc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
 /** One `faultline run` through the built CLI: spawn-to-first-op, split into process start-up and in-run time. */
 interface FirstOpSample {
   /** Spawn to the run's `scenario.json` `startedAt` (Node start-up, module loading, CLI parsing, scenario load). */
@@ -253,6 +372,11 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await opsCase(JSON.parse(caseArg) as { clients: number; timeLimitMs: number })));
     return;
   }
+  const diagArg = argValue(args, '--diag');
+  if (diagArg !== undefined) {
+    process.stdout.write(JSON.stringify(await diagCase(JSON.parse(diagArg) as { clients: number; stageMs: number })));
+    process.exit(0);
+  }
   const quick = args.includes('--quick');
   const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]!] : []));
   const want = (part: 'ops' | 'first-op' | 'proxy') => only.length === 0 || only.includes(part);
@@ -271,6 +395,11 @@ async function main(): Promise<void> {
     ops = runOpsChild({ clients, timeLimitMs });
     log(`  ${ops.opsPerSec} ops/s (${ops.invoked} invoked, ${ops.ok} ok, ${ops.fail} fail, ${ops.info} info), check ${ops.checkMs} ms, peak RSS ${ops.peakRssMB} MB`);
     result.registerRedis = ops;
+    if (args.includes('--diagnose')) {
+      log('diagnosis: the same workload without the run loop, stage by stage ...');
+      const diagSpec = JSON.stringify({ clients, stageMs: quick ? 1500 : 3000 });
+      result.diagnosis = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', SELF, '--diag', diagSpec], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as unknown;
+    }
     if (args.includes('--profile')) {
       const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-prof-'));
       try {

@@ -150,6 +150,55 @@ describe('faultline run (CLI, real backends)', function () {
     assert.equal(runs.length, 3);
   });
 
+  it('runs register-etcd (3 nodes) through kills, pauses and link faults: VALID, every planned fault started and stopped', async function () {
+    const before = snapshot();
+    const r = faultline(['run', 'register-etcd', '--seed', '2', '--time-limit', '8s', '--nemesis', 'kill:leader,pause:one,link-blackhole:node:one,kill:minority', '--store', store]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^VALID \(as expected\): register-etcd, seed 2/m);
+    const dir = onlyRunDir(store, 'register-etcd');
+    const planned = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')).schedule as { fault: { kind: string; mode?: string } }[];
+    assert.ok(planned.length >= 2, `only ${planned.length} fault windows planned`);
+    const { ops } = await readHistory(join(dir, 'history.jsonl'));
+    const nem = ops.filter((o) => o.process === 'nemesis' && o.type === 'info');
+    const label = (f: { kind: string; mode?: string }) => (f.kind === 'link' ? `link-${f.mode}` : f.kind);
+    assert.deepEqual(
+      nem.filter((o) => /^start-/.test(o.f)).map((o) => o.f),
+      planned.map((w) => `start-${label(w.fault)}`),
+    );
+    assert.equal(nem.filter((o) => /^stop-/.test(o.f)).length, planned.length);
+    for (const o of nem.filter((x) => /^start-/.test(x.f))) {
+      const targets = (o.value as { targets: string[] }).targets;
+      assert.ok(targets.length >= 1 && targets.every((t) => /^n[1-3]$/.test(t)), `bad targets ${JSON.stringify(targets)}`);
+      assert.equal(o.error, undefined, `fault failed: ${o.error}`);
+    }
+    assert.ok(readdirSync(join(dir, 'logs')).filter((f) => f.startsWith('etcd')).length === 3);
+    assert.deepEqual(await waitNoLeaks(before), []);
+  });
+
+  it('--provisioner containers: runs where a Docker daemon answers, else fails at once saying so (exit 70)', async function () {
+    const { dockerAvailable } = await import('../../harness/backends/provisioner.js');
+    const docker = await dockerAvailable({ timeoutMs: 3000 });
+    const t = Date.now();
+    const r = faultline(['run', 'register-redis', '--seed', '1', '--time-limit', '2s', '--provisioner', 'containers', '--store', store]);
+    if (docker.ok) {
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    } else {
+      assert.equal(r.code, 70, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout + r.stderr, /no Docker daemon answers.*use --provisioner local/);
+      assert.ok(Date.now() - t < 15_000, 'did not fail fast');
+    }
+  });
+
+  it('faultline doctor reports every backend with its version', function () {
+    const r = faultline(['doctor', '--json']);
+    const report = JSON.parse(r.stdout) as { tools: { name: string; present: boolean; version?: string; optional: boolean }[] };
+    const tool = (n: string) => report.tools.find((t) => t.name === n);
+    assert.match(tool('redis-server')?.version ?? '', /^7\./);
+    assert.match(tool('etcd')?.version ?? '', /^3\./);
+    assert.ok(tool('postgres')?.present, 'postgres not reported present');
+    assert.equal(r.code, report.tools.some((t) => !t.present && !t.optional) ? 70 : 0);
+  });
+
   it('bad options get precise errors and exit 64, before anything starts', function () {
     const cases: [string[], RegExp][] = [
       [['run', 'register-mongo'], /unknown scenario "register-mongo"; built-in scenarios: register-etcd, register-redis/],
