@@ -3,8 +3,9 @@
  * the missing ones, so a failed run's "X not found" can be fixed in one command.
  */
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, delimiter, dirname, isAbsolute, join } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { findOnPath } from './backends/process.js';
 import { dockerAvailable } from './backends/provisioner.js';
 import { ZOOKEEPER_JAR } from './backends/zookeeper.js';
 
@@ -68,19 +69,7 @@ interface ToolSpec {
 
 /** The executable `name` on the PATH in `env` (or `name` itself when it is a path). */
 export function which(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = isAbsolute(name) || name.includes('/')
-    ? [name]
-    : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
-  for (const c of candidates) {
-    try {
-      if (!statSync(c).isFile()) continue;
-      accessSync(c, fsConstants.X_OK);
-      return c;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
+  return findOnPath(name, env);
 }
 
 /** Debian's `/usr/lib/postgresql/<major>/bin` with the highest major that has `initdb`, else the PATH's. */

@@ -170,6 +170,21 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       else counters[op.type]++;
     },
   });
+  const keyOf = (req: OpRequest) => (req.key !== undefined ? { key: req.key } : {});
+  const recordInvoke = (proc: number, req: OpRequest, extra: Record<string, unknown> = {}) =>
+    recorder.record({ process: proc, type: 'invoke', f: req.f, value: req.value ?? null, ...keyOf(req), ...extra });
+  /** The completion echoes the invoked value unless the client reported one (e.g. what a read returned). */
+  const recordCompletion = (proc: number, req: OpRequest, out: OpOutcome, extra: Record<string, unknown> = {}) =>
+    recorder.record({
+      process: proc,
+      type: out.type,
+      f: req.f,
+      value: out.value !== undefined ? out.value : (req.value ?? null),
+      ...keyOf(req),
+      ...(out.error !== undefined ? { error: out.error } : {}),
+      ...(out.node !== undefined ? { node: out.node } : {}),
+      ...extra,
+    });
   const progress = createProgress(opts.progress ?? 'auto');
   const say = (line: string) => {
     progress.log(line);
@@ -293,17 +308,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         const req = gen.next();
         if (req === null) break;
         firstOpAt ??= performance.now();
-        recorder.record({ process: proc, type: 'invoke', f: req.f, value: req.value ?? null, ...(req.key !== undefined ? { key: req.key } : {}) });
+        recordInvoke(proc, req);
         const out = await invokeBounded(client, req, knobs.opTimeoutMs);
-        recorder.record({
-          process: proc,
-          type: out.type,
-          f: req.f,
-          value: out.value !== undefined ? out.value : (req.value ?? null),
-          ...(req.key !== undefined ? { key: req.key } : {}),
-          ...(out.error !== undefined ? { error: out.error } : {}),
-          ...(out.node !== undefined ? { node: out.node } : {}),
-        });
+        recordCompletion(proc, req, out);
         if (out.type === 'info') {
           // The op may still take effect later: this process id stays "in flight" forever; continue as a new one.
           proc = nextProcess++;
@@ -393,17 +400,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         let p = proc;
         for (const req of finalOps) {
           if (finalAbort.signal.aborted) break;
-          recorder.record({ process: p, type: 'invoke', f: req.f, value: req.value ?? null, ...(req.key !== undefined ? { key: req.key } : {}), final: true });
+          recordInvoke(p, req, { final: true });
           const out = await invokeBounded(client, req, knobs.opTimeoutMs * 5);
-          recorder.record({
-            process: p,
-            type: out.type,
-            f: req.f,
-            value: out.value !== undefined ? out.value : (req.value ?? null),
-            ...(req.key !== undefined ? { key: req.key } : {}),
-            ...(out.error !== undefined ? { error: out.error } : {}),
-            final: true,
-          });
+          recordCompletion(p, req, out, { final: true });
           if (out.type === 'info') p = nextProcess++;
         }
         closeClient(client);

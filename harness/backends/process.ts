@@ -295,11 +295,11 @@ export function lookupUser(user: string): { uid: number; gid: number } {
   throw new ProvisionError(`no OS user named ${JSON.stringify(user)} (needed to run a backend as that user)`);
 }
 
-/** The absolute path of `command` if it is an executable file on PATH (or is itself such a path). */
-export function findOnPath(command: string): string | undefined {
+/** The absolute path of `command` if it is an executable file on the PATH of `env` (or is itself such a path). */
+export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates = isAbsolute(command) || command.includes('/')
     ? [command]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
+    : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
   for (const c of candidates) {
     try {
       if (!statSync(c).isFile()) continue;

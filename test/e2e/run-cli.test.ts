@@ -52,6 +52,17 @@ async function waitFor(pred: () => boolean, ms: number, what: string): Promise<v
   }
 }
 
+/** After an `info`, a worker continues under a new process id: the old id never invokes again. */
+function assertFreshProcessAfterInfo(ops: readonly Op[]): number {
+  const infoAt = new Map<number | string, number>();
+  for (const o of ops) {
+    if (typeof o.process !== 'number') continue;
+    if (o.type === 'invoke') assert.ok(!infoAt.has(o.process), `process ${o.process} invoked again (op ${o.index}) after its info at op ${infoAt.get(o.process)}`);
+    if (o.type === 'info') infoAt.set(o.process, o.index);
+  }
+  return infoAt.size;
+}
+
 const historyLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 
 describe('faultline run (CLI, real backends)', function () {
@@ -82,6 +93,7 @@ describe('faultline run (CLI, real backends)', function () {
     const { ops } = await readHistory(join(dir, 'history.jsonl'));
     assert.ok(ops.some((o) => o.process === 'nemesis' && String(o.f).startsWith('start-link')), 'no nemesis op recorded');
     assert.ok(ops.some((o) => o.final === true && o.type === 'ok'), 'no final read');
+    assertFreshProcessAfterInfo(ops);
     assert.equal(resolve(store, readlinkSync(join(store, 'latest'))), dir, 'store/latest does not point at the run');
     assert.deepEqual(await waitNoLeaks(before), []);
   });
@@ -166,6 +178,7 @@ describe('faultline run (CLI, real backends)', function () {
       planned.map((w) => `start-${label(w.fault)}`),
     );
     assert.equal(nem.filter((o) => /^stop-/.test(o.f)).length, planned.length);
+    assert.ok(assertFreshProcessAfterInfo(ops) > 0, 'expected some ops with unknown outcome under kills and pauses');
     for (const o of nem.filter((x) => /^start-/.test(x.f))) {
       const targets = (o.value as { targets: string[] }).targets;
       assert.ok(targets.length >= 1 && targets.every((t) => /^n[1-3]$/.test(t)), `bad targets ${JSON.stringify(targets)}`);

@@ -17,6 +17,7 @@
 import { ClientClosedError, Etcd3, type IOptions } from 'etcd3';
 import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../types.js';
 import { parseRegisterValue } from './generator.js';
+import { message, settle, type Settled } from '../settle.js';
 
 /** Where the keys live; etcd3 spreads calls over all endpoints, and any member serves linearizable ops. */
 export interface EtcdRegisterOptions {
@@ -41,33 +42,6 @@ const ONCE = {
     }
   },
 } as unknown as Policy;
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown; cause: 'error' | 'timeout' | 'abort' };
-
-/** Waits for `p`, but never past `ms` or the abort signal; a late settlement of `p` is swallowed. */
-function settle<T>(p: Promise<T>, signal: AbortSignal, ms: number): Promise<Settled<T>> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (s: Settled<T>): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(s);
-    };
-    const onAbort = (): void => finish({ ok: false, error: signal.reason, cause: 'abort' });
-    const timer = setTimeout(() => finish({ ok: false, error: new Error(`no reply within ${ms} ms`), cause: 'timeout' }), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (value) => finish({ ok: true, value }),
-      (error: unknown) => finish({ ok: false, error, cause: 'error' }),
-    );
-  });
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Errors that prove the call was never written to any connection (see the file comment). */
 export function etcdNotSent(e: unknown): boolean {

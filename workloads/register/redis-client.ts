@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import type { Endpoint } from '../../harness/backends/types.js';
 import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../types.js';
 import { parseRegisterValue } from './generator.js';
+import { message, settle, type Settled } from '../settle.js';
 
 /** Which node to talk to and where the keys live. */
 export interface RedisRegisterOptions {
@@ -42,33 +43,6 @@ const NOT_WRITTEN = "Stream isn't writeable and enableOfflineQueue options is fa
 
 /** The Redis connection with our script defined on it. */
 type CasRedis = Redis & { faultlineCas(key: string, hasOld: string, old: string, next: string): Promise<number> };
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown; cause: 'error' | 'timeout' | 'abort' };
-
-/** Waits for `p`, but never past `ms` or the abort signal; a late settlement of `p` is swallowed. */
-function settle<T>(p: Promise<T>, signal: AbortSignal, ms: number): Promise<Settled<T>> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (s: Settled<T>): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(s);
-    };
-    const onAbort = (): void => finish({ ok: false, error: signal.reason, cause: 'abort' });
-    const timer = setTimeout(() => finish({ ok: false, error: new Error(`no reply within ${ms} ms`), cause: 'timeout' }), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (value) => finish({ ok: true, value }),
-      (error: unknown) => finish({ ok: false, error, cause: 'error' }),
-    );
-  });
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Pick the endpoint named by `node` (index or name), defaulting to the first. */
 export function pickEndpoint(endpoints: ClientContext['endpoints'], node: number | string | undefined): { node: string; endpoint: Endpoint } {
