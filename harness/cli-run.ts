@@ -28,6 +28,7 @@ export interface RunFlags {
   store?: string;
   progress: ProgressMode;
   fsync: FsyncPolicy;
+  clientMode?: 'async' | 'process';
   json?: boolean;
 }
 
@@ -73,6 +74,15 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<number> 
     reproduceFlags.push('--nemesis', flags.nemesis);
   }
   if (flags.provisioner !== 'local') reproduceFlags.push('--provisioner', flags.provisioner);
+  if (flags.clientMode !== undefined) {
+    overrides.clientMode = flags.clientMode;
+    reproduceFlags.push('--client-mode', flags.clientMode);
+  }
+  const effectiveNemesis = overrides.nemesis === null ? undefined : (overrides.nemesis ?? scenario.nemesis);
+  const wantsClientPause = effectiveNemesis?.faults.some((f) => f.kind === 'pause' && f.scope === 'client');
+  if (wantsClientPause && (overrides.clientMode ?? scenario.defaults.clientMode) !== 'process') {
+    throw new UsageError('pause:client freezes client processes: add --client-mode process');
+  }
 
   const controller = new AbortController();
   let signals = 0;

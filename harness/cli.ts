@@ -161,6 +161,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--store <dir>', 'where run directories go (default ./store or $FAULTLINE_STORE)')
     .addOption(new Option('--progress <mode>', 'progress display').choices([...PROGRESS_MODES]).default('auto'))
     .addOption(new Option('--fsync <policy>', 'fsync the history: never (page cache; survives a killed harness), interval, always').choices(['never', 'interval', 'always']).default('never'))
+    .addOption(new Option('--client-mode <mode>', 'async workers in the harness, or one OS process per client (needed for pause:client)').choices(['async', 'process']))
     .option('--json', 'print the outcome as JSON')
     .action(async (ref: string, flags: RunFlags) => setExit(await runCommand(ref, flags)));
 

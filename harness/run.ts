@@ -17,6 +17,7 @@ import { ProvisionError } from './backends/types.js';
 import { getProvisioner } from './backends/provisioner.js';
 import { killAllLiveProcesses } from './backends/process.js';
 import { runCheckers } from './checkers.js';
+import { processClientFactory, type ProcessClientFactory } from './client-process.js';
 import { acquireFaultProxy } from './faults/fault-proxy.js';
 import { createClientLinks, createPeerLink, type Link } from './faults/links.js';
 import { Nemesis } from './faults/nemesis.js';
@@ -204,6 +205,13 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let proxy: Awaited<ReturnType<typeof acquireFaultProxy>> | undefined;
   let nemesis: Nemesis | undefined;
   const clients = new Set<Client>();
+  // Client mode `process`: every client is its own OS process, so the nemesis can freeze one (pause:client).
+  const procClients: ProcessClientFactory | undefined =
+    knobs.clientMode === 'process'
+      ? processClientFactory({ scenarioRef: opts.scenarioRef, seed: opts.seed, registry, logFile: join(run.logs, 'clients.log') })
+      : undefined;
+  const clientFactory = procClients ?? scenario.client;
+  const openTimeoutMs = procClients ? 15_000 : knobs.opTimeoutMs * 2;
   const stats: RunStats = { ...counters, opsPerSec: 0, totalMs: 0 };
   let error: string | undefined;
   let harnessFailure = false;
@@ -254,7 +262,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const endpointsFor = (worker: number) =>
       nodes.map((n) => ({ node: n.name, endpoint: links.find((l) => l.worker === worker && l.node === n.name)!.listen }));
     const directEndpoints = nodes.map((n) => ({ node: n.name, endpoint: n.endpoint }));
-    await scenario.client.setup?.(directEndpoints);
+    await clientFactory.setup?.(directEndpoints);
 
     // 3. Workers and nemesis.
     const workloadAbort = new AbortController();
@@ -271,9 +279,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       while (!workloadAbort.signal.aborted) {
         try {
           const c = await Promise.race([
-            scenario.client.open(ctx),
-            sleep(knobs.opTimeoutMs * 2).then(() => {
-              throw new Error(`open timed out after ${knobs.opTimeoutMs * 2} ms`);
+            clientFactory.open(ctx),
+            sleep(openTimeoutMs).then(() => {
+              throw new Error(`open timed out after ${openTimeoutMs} ms`);
             }),
           ]);
           clients.add(c);
@@ -344,6 +352,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
           primary: cluster?.primary?.bind(cluster),
           links: allLinks,
           workers: knobs.clients,
+          ...(procClients ? { clients: procClients } : {}),
         },
         proxy.api,
         rng.fork('nemesis-targets'),
@@ -392,7 +401,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       const ctx: ClientContext = { endpoints: endpointsFor(0), worker: 0, opTimeoutMs: knobs.opTimeoutMs, rng: rng.fork('final') };
       let client: Client | undefined;
       for (let attempt = 0; !client && attempt < 50 && !finalAbort.signal.aborted; attempt++) {
-        client = await scenario.client.open(ctx).catch(() => undefined);
+        client = await clientFactory.open(ctx).catch(() => undefined);
         if (!client) await sleep(200, finalAbort.signal);
       }
       if (client) {
@@ -420,8 +429,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     progress.stop();
     // 5. Tear down, whatever happened.
     const problems: string[] = [];
-    await Promise.all([...clients].map((c) => c.close().catch(() => {})));
     if (nemesis) await nemesis.heal().catch(() => {});
+    await Promise.all([...clients].map((c) => c.close().catch(() => {})));
+    await procClients?.closeAll().catch(() => {});
     if (proxy) await proxy.close().catch((e: unknown) => problems.push(`fault proxy: ${errText(e)}`));
     if (cluster) await cluster.teardown().catch((e) => problems.push(`backend: ${errText(e)}`));
     if (customStop) await customStop().catch((e) => problems.push(`system: ${errText(e)}`));

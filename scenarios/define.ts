@@ -22,6 +22,8 @@ export interface RunDefaults {
   opTimeoutMs: number;
   /** Seeded pause between a worker's ops, [min, max] ms (default none). */
   thinkMs?: [number, number];
+  /** `async` (default): clients are async workers in the harness; `process`: one OS process per client, so the nemesis can freeze a client (pause with scope client). */
+  clientMode?: 'async' | 'process';
 }
 
 export const RUN_DEFAULTS: RunDefaults = { clients: 5, timeLimitMs: 20_000, opTimeoutMs: 1_000 };
@@ -82,6 +84,9 @@ export function defineScenario(config: ScenarioConfig): Scenario {
   parseOrThrow(scenarioSchema, config, `invalid scenario${typeof config?.name === 'string' ? ` "${config.name}"` : ''}:`);
   if ((config.backend === undefined) === (config.system === undefined)) {
     throw new ScenarioError(`invalid scenario "${config.name}": give exactly one of "backend" (a built-in system) or "system" (your own)`);
+  }
+  if (config.nemesis?.faults.some((f) => f.kind === 'pause' && f.scope === 'client') && config.defaults?.clientMode !== 'process') {
+    throw new ScenarioError(`invalid scenario "${config.name}": pausing clients (pause with scope "client") needs defaults.clientMode "process"`);
   }
   if (config.system && config.nemesis?.faults.some((f) => f.kind !== 'link')) {
     throw new ScenarioError(`invalid scenario "${config.name}": kill and pause faults need a built-in "backend"; a custom "system" supports link faults only`);

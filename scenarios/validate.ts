@@ -44,7 +44,7 @@ export const faultSchema = v.variant(
       rateKBps: v.optional(nonNegInt),
     }),
     strict({ kind: v.literal('kill'), target }),
-    strict({ kind: v.literal('pause'), target }),
+    strict({ kind: v.literal('pause'), target, scope: v.optional(oneOf(['node', 'client'] as const)) }),
   ],
   (issue) => `fault kind ${issue.received} is not one of: link, kill, pause`,
 );
@@ -78,6 +78,7 @@ export const runDefaultsSchema = strict({
   opLimit: v.optional(posInt),
   opTimeoutMs: v.optional(posInt),
   thinkMs: v.optional(msRange),
+  clientMode: v.optional(oneOf(['async', 'process'] as const)),
 });
 
 /** Formats valibot issues as `field: message` lines under a heading. */

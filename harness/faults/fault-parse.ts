@@ -24,7 +24,9 @@ function parseFault(item: string): FaultSpec {
   let target: FaultTarget | undefined;
   for (const part of rest) {
     if (part === 'client' || part === 'node') {
-      if (!word!.startsWith('link-')) throw new UsageError(`--nemesis: ${word} acts on nodes; "${part}" scope applies only to link-* faults`);
+      if (!word!.startsWith('link-') && !(word === 'pause' && part === 'client')) {
+        throw new UsageError(`--nemesis: ${word} acts on nodes; "${part}" scope applies only to link-* faults (and pause:client)`);
+      }
       scope = part;
     } else if ((FAULT_TARGETS as readonly string[]).includes(part)) {
       target = part as FaultTarget;
@@ -32,7 +34,11 @@ function parseFault(item: string): FaultSpec {
       throw new UsageError(`--nemesis: unknown word ${JSON.stringify(part)} in ${JSON.stringify(item)}; scopes: client, node; targets: ${FAULT_TARGETS.join(', ')}`);
     }
   }
-  if (word === 'kill' || word === 'pause') return { kind: word, target: target ?? 'one' };
+  if (word === 'kill') return { kind: word, target: target ?? 'one' };
+  if (word === 'pause') {
+    if (scope === 'client' && (target === 'leader' || target === 'primary')) throw new UsageError(`--nemesis: ${item}: "${target}" names a node, not a client`);
+    return scope === 'client' ? { kind: 'pause', target: target ?? 'one', scope } : { kind: 'pause', target: target ?? 'one' };
+  }
   const mode = word!.slice('link-'.length) as LinkMode;
   const s = scope ?? 'client';
   if (s === 'client' && (target === 'leader' || target === 'primary')) {

@@ -22,6 +22,8 @@ export interface NemesisWorld {
   primary?: () => NodeHandle;
   links: readonly Link[];
   workers: number;
+  /** Client processes (client mode `process`), for pause faults with scope `client`. */
+  clients?: { pause(worker: number): boolean; resume(worker: number): boolean };
 }
 
 interface Toxic {
@@ -38,6 +40,7 @@ interface Active {
   toxics: Toxic[];
   killed: NodeHandle[];
   paused: NodeHandle[];
+  pausedWorkers: number[];
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -127,15 +130,16 @@ export class Nemesis {
   private async start(window: ScheduledFault): Promise<void> {
     const fault = window.fault;
     const label = faultLabel(fault);
-    const active: Active = { window, label, targets: [], disabled: [], toxics: [], killed: [], paused: [] };
+    const active: Active = { window, label, targets: [], disabled: [], toxics: [], killed: [], paused: [], pausedWorkers: [] };
     let targets: string[];
     let links: Link[] = [];
     let nodes: NodeHandle[] = [];
-    if (fault.kind === 'link' && fault.scope === 'client') {
-      const workers = Array.from({ length: this.world.workers }, (_, i) => i);
-      const chosen = this.chooseSeeded(window, workers, targetCount(fault.target, workers.length));
-      targets = chosen.map((w) => `w${w}`);
-      links = this.world.links.filter((l) => l.worker !== undefined && chosen.includes(l.worker));
+    let workers: number[] = [];
+    if ((fault.kind === 'link' || fault.kind === 'pause') && fault.scope === 'client') {
+      const all = Array.from({ length: this.world.workers }, (_, i) => i);
+      workers = this.chooseSeeded(window, all, targetCount(fault.target, all.length));
+      targets = workers.map((w) => `w${w}`);
+      if (fault.kind === 'link') links = this.world.links.filter((l) => l.worker !== undefined && workers.includes(l.worker));
     } else {
       nodes = await this.pickNodes(window, fault);
       targets = nodes.map((n) => n.name);
@@ -153,6 +157,12 @@ export class Nemesis {
         for (const n of nodes) {
           active.killed.push(n);
           await n.kill();
+        }
+      } else if (workers.length > 0) {
+        if (!this.world.clients) throw new Error('pausing clients needs client mode "process"');
+        for (const w of workers) {
+          if (this.world.clients.pause(w)) active.pausedWorkers.push(w);
+          else errors.push(`w${w}: no client process to pause`);
         }
       } else {
         for (const n of nodes) {
@@ -227,6 +237,7 @@ export class Nemesis {
       ),
     ]);
     for (const n of active.paused) await n.resume().catch((e) => errors.push(`${n.name}: ${errText(e)}`));
+    for (const w of active.pausedWorkers) this.world.clients?.resume(w);
     for (const n of active.killed) await n.start().catch((e) => errors.push(`${n.name}: ${errText(e)}`));
     this.log(`nemesis: stop ${active.label} on ${active.targets.join(', ') || 'nothing'}${errors.length ? ` (errors: ${errors.join('; ')})` : ''}`);
     this.record({ process: 'nemesis', type: 'info', f: `stop-${active.label}`, value, ...(errors.length ? { error: errors.join('; ') } : {}) });

@@ -27,8 +27,8 @@ export type FaultSpec =
     }
   /** kill -9, then restart on the same data dir when the window ends. */
   | { kind: 'kill'; target: FaultTarget }
-  /** SIGSTOP, then SIGCONT when the window ends. */
-  | { kind: 'pause'; target: FaultTarget };
+  /** SIGSTOP, then SIGCONT when the window ends; `scope: 'client'` freezes client processes (client mode `process`). */
+  | { kind: 'pause'; target: FaultTarget; scope?: 'node' | 'client' };
 
 export const FAULT_KINDS = ['link', 'kill', 'pause'] as const;
 
@@ -94,5 +94,5 @@ export function targetCount(target: FaultTarget, n: number): number {
 
 /** A short human label for logs and history ops, e.g. `link-down(node:minority)`. */
 export function faultLabel(f: FaultSpec): string {
-  return f.kind === 'link' ? `link-${f.mode}` : f.kind;
+  return f.kind === 'link' ? `link-${f.mode}` : f.kind === 'pause' && f.scope === 'client' ? 'pause-client' : f.kind;
 }

@@ -188,6 +188,32 @@ describe('faultline run (CLI, real backends)', function () {
     assert.deepEqual(await waitNoLeaks(before), []);
   });
 
+  it('--client-mode process: one OS process per client, frozen and thawed by pause:client, all gone afterwards', async function () {
+    const before = snapshot();
+    const r = faultline(['run', 'register-redis', '--seed', '4', '--time-limit', '5s', '--client-mode', 'process', '--nemesis', 'pause:client:one', '--clients', '3', '--store', store]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /reproduce: .*--nemesis pause:client:one --client-mode process/);
+    const dir = onlyRunDir(store, 'register-redis');
+    const { ops } = await readHistory(join(dir, 'history.jsonl'));
+    const pauses = ops.filter((o) => o.process === 'nemesis' && o.type === 'info' && o.f === 'start-pause-client');
+    assert.ok(pauses.length >= 1, 'no client was paused');
+    for (const p of pauses) assert.equal(p.error, undefined, String(p.error));
+    assert.match(readFileSync(join(dir, 'logs', 'clients.log'), 'utf8'), /client process for worker \d: pid \d+/);
+    assert.ok(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).stats.ok > 50);
+    const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('client-child');
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(children, [], 'client processes left behind');
+    assert.deepEqual(await waitNoLeaks(before), []);
+    const bad = faultline(['run', 'register-redis', '--nemesis', 'pause:client:one', '--store', store]);
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /pause:client freezes client processes: add --client-mode process/);
+  });
+
   it('--provisioner containers: runs where a Docker daemon answers, else fails at once saying so (exit 70)', async function () {
     const { dockerAvailable } = await import('../../harness/backends/provisioner.js');
     const docker = await dockerAvailable({ timeoutMs: 3000 });

@@ -36,7 +36,7 @@ describe('defineScenario', () => {
     assert.throws(() => defineScenario(bad({ nemesis: { faults: [{ kind: 'kill', target: 'half' }] } })), /nemesis\.faults\.0\.target: got "half", expected one of: one, minority, majority, all, leader, primary/);
     assert.throws(() => defineScenario(bad({ nemesis: { faults: [], gapMs: [5, 1] } })), /nemesis\.gapMs: expected \[min, max\] with min <= max/);
     assert.throws(() => defineScenario(bad({ defaults: { clients: 0 } })), /defaults\.clients: expected a number >= 1/);
-    assert.throws(() => defineScenario(bad({ defaults: { timelimit: 5 } })), /unknown field "timelimit" \(valid: clients, timeLimitMs, opLimit, opTimeoutMs, thinkMs\)/);
+    assert.throws(() => defineScenario(bad({ defaults: { timelimit: 5 } })), /unknown field "timelimit" \(valid: clients, timeLimitMs, opLimit, opTimeoutMs, thinkMs, clientMode\)/);
     assert.throws(() => defineScenario(bad({ expect: 'maybe' })), /expect: got "maybe", expected one of: valid, invalid/);
     assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'linearizable', model: 'registr' }] })), /unknown model "registr"/);
     assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'elle' }] })), /checkers\.0\.checker: got "elle", expected one of: linearizable, custom/);

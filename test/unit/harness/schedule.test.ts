@@ -68,12 +68,14 @@ describe('--nemesis flag', () => {
       { kind: 'link', mode: 'latency', scope: 'node', target: 'all' },
     ]);
     assert.equal(parseNemesisFlag('none'), null);
+    assert.deepEqual(parseNemesisFlag('pause:client:minority'), [{ kind: 'pause', target: 'minority', scope: 'client' }]);
   });
 
   it('rejects unknown words with the valid ones listed', () => {
     assert.throws(() => parseNemesisFlag('partition'), /unknown fault "partition".*valid: kill, pause, link-down, link-blackhole, link-latency, link-reset, link-bandwidth/);
     assert.throws(() => parseNemesisFlag('kill:sometimes'), /unknown word "sometimes".*targets: one, minority, majority, all, leader, primary/);
-    assert.throws(() => parseNemesisFlag('kill:client'), /scope applies only to link-\* faults/);
+    assert.throws(() => parseNemesisFlag('kill:client'), /scope applies only to link-\* faults \(and pause:client\)/);
+    assert.throws(() => parseNemesisFlag('pause:client:leader'), /names a node, not a client/);
     assert.throws(() => parseNemesisFlag('link-down:client:leader'), /use link-down:node:leader/);
     assert.throws(() => parseNemesisFlag(''), /expects a list/);
   });
