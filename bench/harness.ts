@@ -12,7 +12,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,6 +49,8 @@ interface OpsCaseResult {
   peakRssMB: number;
   cpuUserMs: number;
   cpuSystemMs: number;
+  /** Harness-process CPU (user + system, provisioning and checking included) per invoked op. */
+  cpuUsPerOp: number;
 }
 
 /** Child mode: one fault-free register-redis run, in this process, through the fault proxy. */
@@ -90,6 +92,7 @@ async function opsCase(spec: { clients: number; timeLimitMs: number }): Promise<
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
+      cpuUsPerOp: s.invoked ? Math.round((cpu.user + cpu.system) / s.invoked) : 0,
     };
   } finally {
     rmSync(store, { recursive: true, force: true });
@@ -111,7 +114,12 @@ interface ProfileNode {
 }
 
 /** Self time of a V8 .cpuprofile, grouped by area (our files, each dependency, Node internals) and by function. */
-function summariseProfile(file: string): { totalMs: number; byArea: { area: string; pct: number }[]; topFunctions: { fn: string; pct: number }[] } {
+function summariseProfile(file: string): {
+  totalMs: number;
+  byArea: { area: string; pct: number }[];
+  byOwner: { owner: string; pct: number }[];
+  topFunctions: { fn: string; pct: number }[];
+} {
   const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -128,12 +136,27 @@ function summariseProfile(file: string): { totalMs: number; byArea: { area: stri
     const rel = url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '');
     return rel;
   };
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Native and node: frames (socket writes, timers, AbortController) charged to the nearest caller in our code or a dependency.
+  const owner = (id: number): string => {
+    const own = area(byId.get(id)!.callFrame.url, byId.get(id)!.callFrame.functionName);
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur)!;
+      const a = area(n.callFrame.url, n.callFrame.functionName);
+      if (!a.startsWith('(') && !a.startsWith('node:')) return a;
+    }
+    return own;
+  };
   const areas = new Map<string, number>();
+  const owners = new Map<string, number>();
   const fns = new Map<string, number>();
   for (const [id, us] of self) {
     const n = byId.get(id)!;
     const a = area(n.callFrame.url, n.callFrame.functionName);
     areas.set(a, (areas.get(a) ?? 0) + us);
+    const o = owner(id);
+    owners.set(o, (owners.get(o) ?? 0) + us);
     const key = `${n.callFrame.functionName || '(anonymous)'} ${a}:${n.callFrame.lineNumber + 1}`;
     fns.set(key, (fns.get(key) ?? 0) + us);
   }
@@ -145,6 +168,7 @@ function summariseProfile(file: string): { totalMs: number; byArea: { area: stri
   return {
     totalMs: Math.round(total / 1000),
     byArea: top(areas, 20).map(({ name, pct }) => ({ area: name, pct })),
+    byOwner: top(owners, 20).map(({ name, pct }) => ({ owner: name, pct })),
     topFunctions: top(fns, 25).map(({ name, pct }) => ({ fn: name, pct })),
   };
 }
@@ -153,7 +177,8 @@ function summariseProfile(file: string): { totalMs: number; byArea: { area: stri
  * Child mode `--diag`: where the per-op time goes, without the run loop. Starts its own redis-server and drives the
  * register-redis workload with 10 concurrent workers for a few seconds per stage: raw ioredis GETs, the register
  * client directly, the register client through faultline's proxy server (in this process, as in a run), and the
- * same plus the run loop's per-op extras (an AbortController and deadline timer per op, two recorder writes).
+ * same plus the run loop's per-op extras (an AbortController and deadline timer per op, two recorder writes), and
+ * finally with the run loop's back-off after a `fail`.
  */
 async function diagCase(spec: { clients: number; stageMs: number }): Promise<Record<string, number>> {
   const { createServer, connect } = await import('node:net');
@@ -234,11 +259,12 @@ async function diagCase(spec: { clients: number; stageMs: number }): Promise<Rec
     await loop('registerClientViaProxy', registerLoop((w) => links[w]!));
     // 4. Same, plus what the run loop adds per op: AbortController + deadline timer + Promise.race, two recorded ops.
     const recorder = HistoryRecorder.open(join(dir, 'history.jsonl'), { startNs: process.hrtime.bigint(), onOp: () => {} });
-    await loop('registerClientViaProxyWithRunLoopExtras', async (w, stop) => {
+    const withExtras = (backoff: boolean) => async (w: number, stop: () => boolean) => {
       const client = await scenario.client.open({ endpoints: links[w]!, worker: w, opTimeoutMs: 1000, rng: rng.fork(`c${w}`) });
       const gen = scenario.workload.generator(w, rng.fork(`g${w}`));
       let n = 0;
       let sinceYield = 0;
+      let failStreak = 0;
       while (!stop()) {
         const req = gen.next()!;
         recorder.record({ process: w, type: 'invoke', f: req.f, value: req.value ?? null, ...(req.key !== undefined ? { key: req.key } : {}) });
@@ -251,6 +277,11 @@ async function diagCase(spec: { clients: number; stageMs: number }): Promise<Rec
         clearTimeout(timer);
         recorder.record({ process: w, type: o.type, f: req.f, value: o.value !== undefined ? o.value : (req.value ?? null), ...(req.key !== undefined ? { key: req.key } : {}), ...(o.node ? { node: o.node } : {}) });
         n++;
+        if (o.type === 'fail') {
+          failStreak++;
+          // harness/run.ts backs off 5, 10, 20 ... 100 ms after every fail, a cas whose comparison failed included.
+          if (backoff) await new Promise((r) => setTimeout(r, Math.min(100, 5 * 2 ** Math.min(failStreak - 1, 5))));
+        } else failStreak = 0;
         if (++sinceYield >= 32) {
           sinceYield = 0;
           await new Promise<void>((r) => setImmediate(r));
@@ -258,7 +289,9 @@ async function diagCase(spec: { clients: number; stageMs: number }): Promise<Rec
       }
       await client.close();
       return n;
-    });
+    };
+    await loop('registerClientViaProxyWithRunLoopExtras', withExtras(false));
+    await loop('sameWithRunLoopFailBackoff', withExtras(true));
     recorder.close();
     await server.close();
   } finally {
@@ -386,7 +419,7 @@ async function main(): Promise<void> {
 
   const result: Record<string, unknown> = {
     bench: 'harness',
-    machine: { cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
+    machine: { cpus: availableParallelism(), memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version, loadAvg1mAtStart: r1(loadavg()[0]!) },
   };
 
   let ops: OpsCaseResult | undefined;
@@ -433,6 +466,7 @@ async function main(): Promise<void> {
 
   const goal = (g: number, measured: number | undefined, atLeast = false) =>
     measured === undefined ? null : { goal: g, measured, met: atLeast ? measured >= g : measured < g };
+  (result.machine as Record<string, unknown>).loadAvg1mAtEnd = r1(loadavg()[0]!);
   result.goals = {
     redisOpsPerSec: goal(10_000, ops?.opsPerSec, true),
     proxyAddedP50Us: goal(100, proxy?.addedUs?.p50),

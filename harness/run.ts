@@ -88,23 +88,49 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Runs `op` on `client`, never longer than the op timeout (plus a grace period for the client to notice). */
-async function invokeBounded(client: Client, op: OpRequest, timeoutMs: number): Promise<OpOutcome> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<OpOutcome>((resolve) => {
-    timer = setTimeout(() => {
-      ac.abort();
-      timer = setTimeout(() => resolve({ type: 'info', error: `timeout after ${timeoutMs} ms` }), 250);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      client.invoke(op, ac.signal).catch((err): OpOutcome => ({ type: 'info', error: `client threw: ${errText(err)}` })),
-      deadline,
-    ]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * Runs ops for one worker, never longer than the op timeout (plus a grace period for the client to notice the
+ * abort). One watchdog timer per worker instead of a timer, controller and race per op keeps the hot path cheap.
+ */
+class BoundedInvoker {
+  private controller = new AbortController();
+  private deadline = 0;
+  private settle: ((out: OpOutcome) => void) | undefined;
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(private readonly timeoutMs: number) {
+    this.watchdog = setInterval(() => this.check(), Math.max(5, Math.min(50, Math.floor(timeoutMs / 10))));
+    this.watchdog.unref();
+  }
+
+  private check(): void {
+    if (!this.settle || performance.now() < this.deadline) return;
+    if (!this.controller.signal.aborted) {
+      this.controller.abort();
+      this.deadline += 250; // grace for the client to answer the abort itself
+      return;
+    }
+    const settle = this.settle;
+    this.settle = undefined;
+    settle({ type: 'info', error: `timeout after ${this.timeoutMs} ms` });
+  }
+
+  invoke(client: Client, op: OpRequest, timeoutMs = this.timeoutMs): Promise<OpOutcome> {
+    if (this.controller.signal.aborted) this.controller = new AbortController();
+    this.deadline = performance.now() + timeoutMs;
+    return new Promise<OpOutcome>((resolve) => {
+      this.settle = resolve;
+      const done = (out: OpOutcome) => {
+        if (this.settle !== resolve) return; // the watchdog already answered
+        this.settle = undefined;
+        resolve(out);
+      };
+      client.invoke(op, this.controller.signal).then(done, (err: unknown) => done({ type: 'info', error: `client threw: ${errText(err)}` }));
+    });
+  }
+
+  close(): void {
+    clearInterval(this.watchdog);
   }
 }
 
@@ -307,6 +333,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       let proc = w;
       let failStreak = 0;
       let sinceYield = 0;
+      const invoker = new BoundedInvoker(knobs.opTimeoutMs);
       let client = await openClient(w, clientRng);
       while (client && !workloadAbort.signal.aborted) {
         if (knobs.opLimit !== undefined && counters.invoked >= knobs.opLimit) {
@@ -317,7 +344,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         if (req === null) break;
         firstOpAt ??= performance.now();
         recordInvoke(proc, req);
-        const out = await invokeBounded(client, req, knobs.opTimeoutMs);
+        const out = await invoker.invoke(client, req);
         recordCompletion(proc, req, out);
         if (out.type === 'info') {
           // The op may still take effect later: this process id stays "in flight" forever; continue as a new one.
@@ -325,11 +352,12 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
           closeClient(client);
           client = await openClient(w, clientRng);
         }
-        // A client that fails at once (e.g. while its link is down) would spin and flood the history: back off
-        // 5, 10, 20 ... 100 ms while ops keep failing. Time-based only, so the op stream stays a function of the seed.
+        // A client that fails at once (e.g. while its link is down) would spin and flood the history: from the third
+        // fail in a row, back off 5, 10, 20 ... 100 ms. (One or two fails in a row are normal: a cas that lost.)
+        // Time-based only, so the op stream stays a function of the seed.
         if (out.type === 'fail') {
           failStreak++;
-          await sleep(Math.min(100, 5 * 2 ** Math.min(failStreak - 1, 5)), workloadAbort.signal);
+          if (failStreak >= 3) await sleep(Math.min(100, 5 * 2 ** Math.min(failStreak - 3, 5)), workloadAbort.signal);
         } else {
           failStreak = 0;
         }
@@ -340,6 +368,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
           await new Promise<void>((r) => setImmediate(r));
         }
       }
+      invoker.close();
       if (client) closeClient(client);
     };
 
@@ -406,14 +435,16 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       }
       if (client) {
         clients.add(client);
+        const finalInvoker = new BoundedInvoker(knobs.opTimeoutMs * 5);
         let p = proc;
         for (const req of finalOps) {
           if (finalAbort.signal.aborted) break;
           recordInvoke(p, req, { final: true });
-          const out = await invokeBounded(client, req, knobs.opTimeoutMs * 5);
+          const out = await finalInvoker.invoke(client, req);
           recordCompletion(p, req, out, { final: true });
           if (out.type === 'info') p = nextProcess++;
         }
+        finalInvoker.close();
         closeClient(client);
       } else {
         log('final reads skipped: no client could connect after the heal');
