@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { once } from './node.js';
+import { once, SerialLifecycle } from './node.js';
 import { freePorts } from './ports.js';
 import { pgAcceptsConnections } from './postgres.js';
 import { waitUntil } from './process.js';
@@ -177,7 +177,7 @@ function dockerIsLocal(): boolean {
 }
 
 /** A NodeHandle over one container: stop/start/kill/pause map to the Docker API, readiness to our own probe. */
-class ContainerNode implements NodeHandle {
+class ContainerNode extends SerialLifecycle implements NodeHandle {
   readonly name: string;
   readonly endpoint: Endpoint;
   readonly ports: Readonly<Record<string, number>>;
@@ -185,7 +185,6 @@ class ContainerNode implements NodeHandle {
   readonly logFile: string;
   private current: NodeState = 'running';
   private cachedPid: number | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly started: StartedTestContainer,
@@ -193,6 +192,7 @@ class ContainerNode implements NodeHandle {
     private readonly recipe: ContainerRecipe,
     opts: { name: string; endpoint: Endpoint; logFile: string; readyTimeoutMs: number; log(m: string): void },
   ) {
+    super();
     this.name = opts.name;
     this.endpoint = Object.freeze({ ...opts.endpoint });
     this.ports = Object.freeze({ client: opts.endpoint.port });
@@ -234,14 +234,6 @@ class ContainerNode implements NodeHandle {
     });
   }
 
-  stop(): Promise<void> {
-    return this.serial(() => this.halt(false));
-  }
-
-  kill(): Promise<void> {
-    return this.serial(() => this.halt(true));
-  }
-
   pause(): Promise<void> {
     return this.serial(async () => {
       if (this.current !== 'running') return;
@@ -272,7 +264,7 @@ class ContainerNode implements NodeHandle {
     });
   }
 
-  private async halt(hard: boolean): Promise<void> {
+  protected async halt(hard: boolean): Promise<void> {
     if (this.current === 'stopped') return;
     if (this.current === 'paused') await this.docker.unpause();
     if (hard) await this.docker.kill({ signal: 'SIGKILL' });
@@ -280,12 +272,6 @@ class ContainerNode implements NodeHandle {
     await this.docker.wait().catch(() => {});
     this.current = 'stopped';
     this.cachedPid = undefined;
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => {});
-    return next;
   }
 }
 

@@ -37,8 +37,34 @@ export interface ProcessNodeOptions {
   log?(message: string): void;
 }
 
+/**
+ * Lifecycle calls of a node, serialized: each starts once the previous one settled (whatever its outcome), so the
+ * nemesis and teardown can race without interleaving half-done transitions. `stop` and `kill` are `halt` in the queue.
+ */
+export abstract class SerialLifecycle {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Stop the node: gracefully, or `hard` (SIGKILL); a no-op if it is not running. Runs inside the queue. */
+  protected abstract halt(hard: boolean): Promise<void>;
+
+  stop(): Promise<void> {
+    return this.serial(() => this.halt(false));
+  }
+
+  kill(): Promise<void> {
+    return this.serial(() => this.halt(true));
+  }
+
+  /** Runs `fn` after every lifecycle call queued before it. */
+  protected serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+}
+
 /** A NodeHandle backed by a local child process. */
-export class ProcessNode implements NodeHandle {
+export class ProcessNode extends SerialLifecycle implements NodeHandle {
   readonly name: string;
   readonly endpoint: Endpoint;
   readonly ports: Readonly<Record<string, number>>;
@@ -48,11 +74,11 @@ export class ProcessNode implements NodeHandle {
   private proc: ManagedProcess | undefined;
   private paused = false;
   private incarnation = 0;
-  private queue: Promise<unknown> = Promise.resolve();
   /** Wall-clock milliseconds the last successful start took (spawn to ready). */
   lastStartMs: number | undefined;
 
   constructor(opts: ProcessNodeOptions) {
+    super();
     this.opts = opts;
     this.name = opts.name;
     this.endpoint = Object.freeze({ ...opts.endpoint });
@@ -85,14 +111,6 @@ export class ProcessNode implements NodeHandle {
     return this.serial(() => this.doStart());
   }
 
-  stop(): Promise<void> {
-    return this.serial(() => this.doStop(false));
-  }
-
-  kill(): Promise<void> {
-    return this.serial(() => this.doStop(true));
-  }
-
   /** SIGSTOP; a no-op unless running. */
   pause(): Promise<void> {
     return this.serial(async () => {
@@ -113,7 +131,7 @@ export class ProcessNode implements NodeHandle {
 
   restart(opts: { hard?: boolean } = {}): Promise<void> {
     return this.serial(async () => {
-      await this.doStop(opts.hard === true);
+      await this.halt(opts.hard === true);
       await this.doStart();
     });
   }
@@ -122,15 +140,9 @@ export class ProcessNode implements NodeHandle {
   destroy(): Promise<void> {
     void this.proc?.kill(); // fails a start stuck in its readiness probe at once, instead of after its timeout
     return this.serial(async () => {
-      await this.doStop(true);
+      await this.halt(true);
       await rm(this.dataDir, { recursive: true, force: true });
     });
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => {});
-    return next;
   }
 
   private async doStart(): Promise<void> {
@@ -157,7 +169,7 @@ export class ProcessNode implements NodeHandle {
     this.opts.log?.(`${this.name} ready on ${this.endpoint.host}:${this.endpoint.port} (pid ${proc.pid}) in ${this.lastStartMs} ms`);
   }
 
-  private async doStop(hard: boolean): Promise<void> {
+  protected async halt(hard: boolean): Promise<void> {
     const proc = this.proc;
     if (!proc) return;
     if (hard) await proc.kill();

@@ -8,7 +8,7 @@ import { appendFile, chmod, chown, mkdir, mkdtemp, rm, stat } from 'node:fs/prom
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
-import { destroyNodes, once, ProcessNode } from './node.js';
+import { destroyNodes, once, ProcessNode, SerialLifecycle } from './node.js';
 import { freePorts } from './ports.js';
 import { findOnPath, lookupUser } from './process.js';
 import {
@@ -256,6 +256,16 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
+/** True when `pid` is stopped (state T or t), a zombie, or gone. */
+function stoppedOrGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[TtZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return true;
+  }
+}
+
 /** True while `pid` exists and is not a zombie. */
 function alive(pid: number): boolean {
   try {
@@ -286,15 +296,15 @@ async function waitGone(pids: number[], timeoutMs: number): Promise<void> {
  * alone. This handle wraps the generic ProcessNode and also stops, continues and kills the children (backends,
  * checkpointer, ...) so a paused server is paused as a whole and a killed one leaves nothing behind.
  */
-class PostgresNode implements NodeHandle {
+class PostgresNode extends SerialLifecycle implements NodeHandle {
   readonly name: string;
   readonly endpoint: Endpoint;
   readonly ports: Readonly<Record<string, number>>;
   readonly dataDir: string;
   readonly logFile: string;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly inner: ProcessNode) {
+    super();
     this.name = inner.name;
     this.endpoint = inner.endpoint;
     this.ports = inner.ports;
@@ -314,14 +324,6 @@ class PostgresNode implements NodeHandle {
     return this.serial(() => this.inner.start());
   }
 
-  stop(): Promise<void> {
-    return this.serial(() => this.halt(false));
-  }
-
-  kill(): Promise<void> {
-    return this.serial(() => this.halt(true));
-  }
-
   /** SIGSTOP the postmaster first (so it forks nothing new), then every child. */
   pause(): Promise<void> {
     return this.serial(async () => {
@@ -329,6 +331,12 @@ class PostgresNode implements NodeHandle {
       if (pm === undefined || this.inner.state() !== 'running') return;
       await this.inner.pause();
       signalEach(childPids(pm), 'SIGSTOP');
+      // Signals are delivered asynchronously: return only once every child is really stopped (or gone).
+      const until = Date.now() + 1000;
+      while (Date.now() < until && childPids(pm).some((c) => !stoppedOrGone(c))) {
+        signalEach(childPids(pm).filter((c) => !stoppedOrGone(c)), 'SIGSTOP');
+        await new Promise((r) => setTimeout(r, 10));
+      }
     });
   }
 
@@ -350,7 +358,7 @@ class PostgresNode implements NodeHandle {
   }
 
   /** Graceful: continue everything, let the postmaster shut its children down (SIGKILL after the grace period). */
-  private async halt(hard: boolean): Promise<void> {
+  protected async halt(hard: boolean): Promise<void> {
     const pm = this.inner.pid();
     if (pm === undefined) return;
     if (hard) {
@@ -366,12 +374,6 @@ class PostgresNode implements NodeHandle {
     await this.inner.stop();
     signalEach(kids, 'SIGKILL'); // only stragglers of a stop that ran out of grace are still there
     await waitGone(kids, 5000);
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => {});
-    return next;
   }
 }
 

@@ -211,29 +211,24 @@ class Conn {
     if (this.done) return;
     const { client, proxy } = this;
     const stats = proxy.stats;
-    const clientValve = new Valve(client);
-    const upstreamValve = new Valve(upstream);
-    const upSink: Sink = {
-      write: (chunk) => {
-        if (this.done) return;
-        stats.bytesUp += chunk.length;
-        if (!upstream.write(chunk)) clientValve.set(SINK_FULL, true);
-      },
-      end: (kill) => this.directionEnded('up', kill),
-    };
-    const downSink: Sink = {
-      write: (chunk) => {
-        if (this.done) return;
-        stats.bytesDown += chunk.length;
-        if (!client.write(chunk)) upstreamValve.set(SINK_FULL, true);
-      },
-      end: (kill) => this.directionEnded('down', kill),
-    };
-    upstream.on('drain', () => clientValve.set(SINK_FULL, false));
-    client.on('drain', () => upstreamValve.set(SINK_FULL, false));
     const rngFor = (toxic: string): Rng => proxy.rng.fork(`conn-${this.id}/${toxic}`);
-    const up = new Chain(upSink, rngFor, (on) => clientValve.set(HELD, on));
-    const down = new Chain(downSink, rngFor, (on) => upstreamValve.set(HELD, on));
+    /** The toxic chain of one direction, writing into `to`; a full `to` or bytes held in the chain pause `from`. */
+    const direction = (dir: Dir, from: Socket, to: Socket): Chain => {
+      const fromValve = new Valve(from);
+      const counter = dir === 'up' ? 'bytesUp' : 'bytesDown';
+      const sink: Sink = {
+        write: (chunk) => {
+          if (this.done) return;
+          stats[counter] += chunk.length;
+          if (!to.write(chunk)) fromValve.set(SINK_FULL, true);
+        },
+        end: (kill) => this.directionEnded(dir, kill),
+      };
+      to.on('drain', () => fromValve.set(SINK_FULL, false));
+      return new Chain(sink, rngFor, (on) => fromValve.set(HELD, on));
+    };
+    const up = direction('up', client, upstream);
+    const down = direction('down', upstream, client);
     this.up = up;
     this.down = down;
     for (const t of proxy.toxics) (t.dir === 'up' ? up : down).add(t);

@@ -1,15 +1,9 @@
 /** Real etcd members through the local provisioner: health, replication, leader election, pause, teardown. */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { etcdHealthy, httpJson } from '../../harness/backends/etcd.js';
-import { localProvisioner } from '../../harness/backends/local.js';
-import { assertPortFree } from '../../harness/backends/ports.js';
 import { waitUntil } from '../../harness/backends/process.js';
-import type { BackendSpec, Cluster, NodeHandle, ProvisionContext } from '../../harness/backends/types.js';
-import { PidRegistry } from '../../harness/pid-registry.js';
+import type { NodeHandle } from '../../harness/backends/types.js';
+import { useLocalBackends } from '../support/backends.js';
 
 /** Fast raft timers so elections take well under a second. */
 const FAST = { heartbeatMs: 50, electionMs: 500 } as const;
@@ -28,46 +22,9 @@ async function get(node: NodeHandle, key: string): Promise<string | undefined> {
   return kv ? Buffer.from(kv.value, 'base64').toString() : undefined;
 }
 
-function assertDead(pid: number): void {
-  assert.throws(() => process.kill(pid, 0), (e: NodeJS.ErrnoException) => e.code === 'ESRCH', `pid ${pid} still alive`);
-}
-
 describe('etcd backend (local)', function () {
   this.timeout(60_000);
-  let root: string;
-  let registry: PidRegistry;
-  let ctx: ProvisionContext;
-  const clusters: Cluster[] = [];
-
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'faultline-etcd-'));
-    registry = new PidRegistry(join(root, 'store'));
-    ctx = { logDir: join(root, 'logs'), tmpRoot: join(root, 'tmp'), registry, log: () => {}, readyTimeoutMs: 20_000 };
-  });
-
-  after(async () => {
-    await Promise.allSettled(clusters.map((c) => c.teardown()));
-    registry?.close();
-    await rm(root, { recursive: true, force: true });
-  });
-
-  async function provision(spec: BackendSpec): Promise<Cluster> {
-    const c = await localProvisioner.provision(spec, ctx);
-    clusters.push(c);
-    return c;
-  }
-
-  async function assertTornDown(c: Cluster, pids: number[]): Promise<void> {
-    await c.teardown();
-    await c.teardown();
-    for (const pid of pids) assertDead(pid);
-    for (const n of c.nodes) {
-      for (const port of Object.values(n.ports)) await assertPortFree(port);
-      assert.equal(existsSync(n.dataDir), false, `${n.dataDir} removed`);
-    }
-    const recorded = registry.snapshot().pids.map((p) => p.pid);
-    for (const pid of pids) assert.ok(!recorded.includes(pid), `pid ${pid} unregistered`);
-  }
+  const { provision, assertTornDown } = useLocalBackends('etcd', { readyTimeoutMs: 20_000 });
 
   it('single member: health, leader, data survives a hard restart, teardown', async () => {
     const t0 = Date.now();

@@ -1,16 +1,14 @@
 /** A real PostgreSQL cluster through the local provisioner: psql round trips, pause, kill -9 + restart, teardown. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localProvisioner } from '../../harness/backends/local.js';
-import { assertPortFree } from '../../harness/backends/ports.js';
 import { childPids, postgresBinDir } from '../../harness/backends/postgres.js';
 import { findOnPath } from '../../harness/backends/process.js';
 import type { Cluster, NodeHandle, ProvisionContext } from '../../harness/backends/types.js';
-import { PidRegistry } from '../../harness/pid-registry.js';
+import { useLocalBackends } from '../support/backends.js';
 
 /** Runs one statement through psql (argument array, 2 s connect timeout); resolves stdout, rejects with stderr. */
 function psql(n: NodeHandle, sql: string): Promise<string> {
@@ -50,31 +48,13 @@ function assertDead(pid: number): void {
 
 describe('postgres backend (local)', function () {
   this.timeout(90_000);
-  let root: string;
-  let registry: PidRegistry;
-  let ctx: ProvisionContext;
-  const clusters: Cluster[] = [];
-
-  before(async () => {
+  before(() => {
     assert.ok(postgresBinDir(), 'initdb/postgres not found: apt-get install postgresql');
     assert.ok(findOnPath('psql'), 'psql not found on PATH: apt-get install postgresql-client');
-    root = await mkdtemp(join(tmpdir(), 'faultline-pg-'));
-    await chmod(root, 0o755); // like a run directory: the postgres user may pass through
-    registry = new PidRegistry(join(root, 'store'));
-    ctx = { logDir: join(root, 'logs'), tmpRoot: join(root, 'tmp'), registry, log: () => {}, readyTimeoutMs: 30_000 };
   });
-
-  after(async () => {
-    await Promise.allSettled(clusters.map((c) => c.teardown()));
-    registry?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
-
-  async function provision(over: Partial<ProvisionContext> = {}): Promise<Cluster> {
-    const c = await localProvisioner.provision({ kind: 'postgres' }, { ...ctx, ...over });
-    clusters.push(c);
-    return c;
-  }
+  const env = useLocalBackends('pg', { readyTimeoutMs: 30_000, clusterDirPrefix: 'postgres-', assertDead });
+  before(() => chmod(env.root, 0o755)); // like a run directory: the postgres user may pass through
+  const provision = (over: Partial<ProvisionContext> = {}): Promise<Cluster> => env.provision({ kind: 'postgres' }, over);
 
   it('start, psql, pause (connect times out), resume, kill -9 + restart on the same data, teardown', async () => {
     const shmBefore = shmIds();
@@ -84,7 +64,7 @@ describe('postgres backend (local)', function () {
     const n = c.nodes[0];
     assert.equal(c.primary?.(), n);
     assert.equal(n.endpoint.host, '127.0.0.1');
-    assert.ok(n.dataDir.startsWith(ctx.tmpRoot), `data dir ${n.dataDir} under tmpRoot`);
+    assert.ok(n.dataDir.startsWith(env.ctx.tmpRoot), `data dir ${n.dataDir} under tmpRoot`);
     assert.equal(await psql(n, 'select 1'), '1');
     if (process.getuid?.() === 0) {
       assert.equal(await psql(n, 'select current_setting(\'data_directory\') is not null'), 't');
@@ -120,21 +100,13 @@ describe('postgres backend (local)', function () {
     assert.equal(n.state(), 'stopped');
     await n.start();
     pids.push(n.pid()!);
-    const all = [...pids, ...serverProcesses(n.pid()!)];
-    await c.teardown();
-    await c.teardown();
-    for (const pid of all) assertDead(pid);
-    await assertPortFree(n.endpoint.port);
-    assert.equal(existsSync(n.dataDir), false, 'data dir removed');
-    assert.deepEqual(readdirSync(ctx.tmpRoot).filter((d) => d.startsWith('postgres-')), [], 'cluster dir removed');
-    const recorded = registry.snapshot().pids.map((p) => p.pid);
-    for (const pid of pids) assert.ok(!recorded.includes(pid), `pid ${pid} unregistered`);
+    await env.assertTornDown(c, [...pids, ...serverProcesses(n.pid()!)]);
     assert.deepEqual([...shmIds()].filter((id) => !shmBefore.has(id)), [], 'no shared memory left behind');
   });
 
   it('teardown right after a kill -9 leaves no shared memory; an unreachable tmpRoot falls back to the OS temp dir', async function () {
     const shmBefore = shmIds();
-    const hidden = join(root, 'private');
+    const hidden = join(env.root, 'private');
     await mkdir(hidden, { mode: 0o700 });
     const c = await provision({ tmpRoot: join(hidden, 'tmp') });
     const n = c.nodes[0];

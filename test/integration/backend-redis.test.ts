@@ -1,65 +1,16 @@
 /** Real redis-server processes through the local provisioner: lifecycle, replication, persistence, teardown. */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localProvisioner } from '../../harness/backends/local.js';
-import { assertPortFree } from '../../harness/backends/ports.js';
 import { waitUntil } from '../../harness/backends/process.js';
 import { redisCommand, redisPing } from '../../harness/backends/redis.js';
-import { ProvisionError, type BackendSpec, type Cluster, type ProvisionContext } from '../../harness/backends/types.js';
-import { PidRegistry } from '../../harness/pid-registry.js';
-
-/** Process is gone (and reaped): kill(pid, 0) says ESRCH. */
-function assertDead(pid: number): void {
-  assert.throws(() => process.kill(pid, 0), (e: NodeJS.ErrnoException) => e.code === 'ESRCH', `pid ${pid} still alive`);
-}
+import { ProvisionError } from '../../harness/backends/types.js';
+import { assertDead, useLocalBackends } from '../support/backends.js';
 
 describe('redis backend (local)', function () {
   this.timeout(60_000);
-  let root: string;
-  let registry: PidRegistry;
-  let ctx: ProvisionContext;
-  const clusters: Cluster[] = [];
-
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'faultline-redis-'));
-    registry = new PidRegistry(join(root, 'store'));
-    ctx = {
-      logDir: join(root, 'logs'),
-      tmpRoot: join(root, 'tmp'),
-      registry,
-      log: () => {},
-      readyTimeoutMs: 15_000,
-    };
-  });
-
-  after(async () => {
-    await Promise.allSettled(clusters.map((c) => c.teardown()));
-    registry?.close();
-    await rm(root, { recursive: true, force: true });
-  });
-
-  async function provision(spec: BackendSpec): Promise<Cluster> {
-    const c = await localProvisioner.provision(spec, ctx);
-    clusters.push(c);
-    return c;
-  }
-
-  /** Teardown leaves no process, no listener, no data dir, nothing in the registry. */
-  async function assertTornDown(c: Cluster, pids: number[]): Promise<void> {
-    await c.teardown();
-    await c.teardown(); // idempotent
-    for (const pid of pids) assertDead(pid);
-    for (const n of c.nodes) {
-      await assertPortFree(n.endpoint.port);
-      assert.equal(existsSync(n.dataDir), false, `${n.dataDir} removed`);
-      assert.equal(n.state(), 'stopped');
-    }
-    const recorded = registry.snapshot().pids.map((p) => p.pid);
-    for (const pid of pids) assert.ok(!recorded.includes(pid), `pid ${pid} unregistered`);
-  }
+  const env = useLocalBackends('redis', { readyTimeoutMs: 15_000 });
+  const { provision, assertTornDown } = env;
 
   it('single: start, pause, resume, stop, start, kill, restart, teardown', async () => {
     const t0 = Date.now();
@@ -76,7 +27,7 @@ describe('redis backend (local)', function () {
     const port = n.endpoint.port;
     assert.equal(await redisCommand(port, ['SET', 'k', 'v']), 'OK');
     const pids = [n.pid()!];
-    assert.ok(registry.snapshot().pids.some((p) => p.pid === pids[0]), 'pid registered');
+    assert.ok(env.registry.snapshot().pids.some((p) => p.pid === pids[0]), 'pid registered');
 
     await n.pause();
     assert.equal(n.state(), 'paused');
@@ -172,7 +123,7 @@ describe('redis backend (local)', function () {
     await assert.rejects(provision({ kind: 'redis', topology: 'single', nodes: 2 }), ProvisionError);
     await assert.rejects(provision({ kind: 'redis', topology: 'replicated', nodes: 1 }), ProvisionError);
     const path = process.env.PATH;
-    process.env.PATH = join(root, 'empty-bin');
+    process.env.PATH = join(env.root, 'empty-bin');
     try {
       await assert.rejects(provision({ kind: 'redis', topology: 'single' }), (e: Error) => {
         assert.ok(e instanceof ProvisionError);
@@ -187,13 +138,12 @@ describe('redis backend (local)', function () {
   it('peerLink routes replicas; a failure mid-start tears down what already started', async () => {
     const dead = { host: '127.0.0.1', port: 1 }; // nothing listens: replicas never sync
     const links: string[] = [];
-    const before = registry.snapshot().pids.length;
+    const before = env.registry.snapshot().pids.length;
     const t0 = Date.now();
     await assert.rejects(
-      localProvisioner.provision(
+      provision(
         { kind: 'redis', topology: 'replicated', nodes: 2 },
         {
-          ...ctx,
           readyTimeoutMs: 1500,
           peerLink: async (from, to, target) => {
             links.push(`${from}->${to}:${target.port}`);
@@ -210,7 +160,7 @@ describe('redis backend (local)', function () {
     assert.ok(Date.now() - t0 < 10_000);
     assert.equal(links.length, 1);
     assert.match(links[0], /^n2->n1:\d+$/);
-    assert.equal(registry.snapshot().pids.length, before, 'primary and replica were killed and unregistered');
-    assert.equal(existsSync(join(ctx.tmpRoot, 'redis-n1')), false, 'data dirs removed');
+    assert.equal(env.registry.snapshot().pids.length, before, 'primary and replica were killed and unregistered');
+    assert.equal(existsSync(join(env.ctx.tmpRoot, 'redis-n1')), false, 'data dirs removed');
   });
 });

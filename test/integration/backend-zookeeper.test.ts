@@ -1,19 +1,11 @@
 /** Real ZooKeeper JVMs through the local provisioner: standalone lifecycle, a 3-node ensemble's failover, teardown. */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { localProvisioner } from '../../harness/backends/local.js';
 import { assertPortFree } from '../../harness/backends/ports.js';
 import { waitUntil } from '../../harness/backends/process.js';
-import { ProvisionError, type BackendSpec, type Cluster, type NodeHandle, type ProvisionContext } from '../../harness/backends/types.js';
+import { ProvisionError, type NodeHandle } from '../../harness/backends/types.js';
 import { fourLetterWord, parseMode, requireZookeeperRuntime, zkMode, zooCfg } from '../../harness/backends/zookeeper.js';
-import { PidRegistry } from '../../harness/pid-registry.js';
-
-function assertDead(pid: number): void {
-  assert.throws(() => process.kill(pid, 0), (e: NodeJS.ErrnoException) => e.code === 'ESRCH', `pid ${pid} still alive`);
-}
+import { assertDead, useLocalBackends } from '../support/backends.js';
 
 async function modeOf(n: NodeHandle): Promise<string | undefined> {
   return zkMode(n.endpoint, 1000);
@@ -21,44 +13,11 @@ async function modeOf(n: NodeHandle): Promise<string | undefined> {
 
 describe('zookeeper backend (local)', function () {
   this.timeout(90_000);
-  let root: string;
-  let registry: PidRegistry;
-  let ctx: ProvisionContext;
-  const clusters: Cluster[] = [];
-
-  before(async () => {
+  before(() => {
     requireZookeeperRuntime(); // fails naming the jar / java and the Debian packages when missing
-    root = await mkdtemp(join(tmpdir(), 'faultline-zk-'));
-    registry = new PidRegistry(join(root, 'store'));
-    ctx = { logDir: join(root, 'logs'), tmpRoot: join(root, 'tmp'), registry, log: () => {}, readyTimeoutMs: 45_000 };
   });
-
-  after(async () => {
-    await Promise.allSettled(clusters.map((c) => c.teardown()));
-    registry?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
-
-  async function provision(spec: BackendSpec, over: Partial<ProvisionContext> = {}): Promise<Cluster> {
-    const c = await localProvisioner.provision(spec, { ...ctx, ...over });
-    clusters.push(c);
-    return c;
-  }
-
-  /** No process, no listener on any of the node's ports, no data dir, nothing registered. */
-  async function assertTornDown(c: Cluster, pids: number[]): Promise<void> {
-    await c.teardown();
-    await c.teardown(); // idempotent
-    for (const pid of pids) assertDead(pid);
-    for (const n of c.nodes) {
-      assert.equal(n.state(), 'stopped');
-      for (const port of Object.values(n.ports)) await assertPortFree(port);
-      assert.equal(existsSync(n.dataDir), false, `${n.dataDir} removed`);
-    }
-    const recorded = registry.snapshot().pids.map((p) => p.pid);
-    for (const pid of pids) assert.ok(!recorded.includes(pid), `pid ${pid} unregistered`);
-    assert.deepEqual(readdirSync(ctx.tmpRoot).filter((d) => d.startsWith('zookeeper-')), [], 'cluster dir removed');
-  }
+  const env = useLocalBackends('zk', { readyTimeoutMs: 45_000, clusterDirPrefix: 'zookeeper-' });
+  const { provision, assertTornDown } = env;
 
   it('generates zoo.cfg for standalone and ensembles, and parses srvr', () => {
     const solo = zooCfg({ dataDir: '/d', clientPort: 2181, tickMs: 200 });
@@ -88,7 +47,7 @@ describe('zookeeper backend (local)', function () {
     assert.equal((await fourLetterWord(n.endpoint, 'ruok')).trim(), 'imok');
     assert.ok(existsSync(n.logFile), 'log file exists');
     const pids = [n.pid()!];
-    assert.ok(registry.snapshot().pids.some((p) => p.pid === pids[0]), 'pid registered');
+    assert.ok(env.registry.snapshot().pids.some((p) => p.pid === pids[0]), 'pid registered');
 
     await n.pause();
     assert.equal(n.state(), 'paused');
@@ -147,13 +106,13 @@ describe('zookeeper backend (local)', function () {
   });
 
   it('a start that fails mid-way kills and removes everything it made', async () => {
-    const before = registry.snapshot().pids.length;
+    const before = env.registry.snapshot().pids.length;
     await assert.rejects(
       provision({ kind: 'zookeeper', nodes: 1 }, { readyTimeoutMs: 1 }),
       (e: unknown) => e instanceof ProvisionError && /zookeeper n1 .*not ready/.test(e.message),
     );
-    assert.equal(registry.snapshot().pids.length, before, 'nothing left registered');
-    assert.deepEqual(readdirSync(ctx.tmpRoot).filter((d) => d.startsWith('zookeeper-')), []);
+    assert.equal(env.registry.snapshot().pids.length, before, 'nothing left registered');
+    assert.deepEqual(readdirSync(env.ctx.tmpRoot).filter((d) => d.startsWith('zookeeper-')), []);
     await assert.rejects(
       provision({ kind: 'zookeeper', nodes: 2 as 3 }),
       (e: unknown) => e instanceof ProvisionError && /nodes must be 1, 3 or 5/.test(e.message),

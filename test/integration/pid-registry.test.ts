@@ -1,12 +1,11 @@
 /** The pid registry file and orphan reaping, with real `sleep` processes standing in for backends. */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '../../harness/backends/process.js';
 import type { PidRegistrar } from '../../harness/backends/types.js';
 import { pidDir, PidRegistry, processStartTime, reapOrphans, type PidRegistryFile } from '../../harness/pid-registry.js';
+import { useTempRoot } from '../support/backends.js';
 
 const noRegistry: PidRegistrar = { add() {}, remove() {} };
 
@@ -21,20 +20,11 @@ function alive(pid: number): boolean {
 
 describe('pid registry', function () {
   this.timeout(20_000);
-  let root: string;
   const procs: ManagedProcess[] = [];
-
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'faultline-pids-'));
-  });
-
-  after(async () => {
-    await Promise.allSettled(procs.map((p) => p.kill()));
-    await rm(root, { recursive: true, force: true });
-  });
+  const root = useTempRoot('pids', () => Promise.allSettled(procs.map((p) => p.kill())));
 
   function sleeper(name: string, registry: PidRegistrar = noRegistry): ManagedProcess {
-    const p = new ManagedProcess({ name, command: 'sleep', args: ['60'], logFile: join(root, 'logs', `${name}.log`) }, registry);
+    const p = new ManagedProcess({ name, command: 'sleep', args: ['60'], logFile: join(root.path, 'logs', `${name}.log`) }, registry);
     procs.push(p);
     p.start();
     return p;
@@ -42,7 +32,7 @@ describe('pid registry', function () {
 
   /** The pid of a process that has exited (and been reaped). */
   async function deadPid(): Promise<number> {
-    const p = new ManagedProcess({ name: 'true', command: 'true', args: [], logFile: join(root, 'logs', 'true.log') }, noRegistry);
+    const p = new ManagedProcess({ name: 'true', command: 'true', args: [], logFile: join(root.path, 'logs', 'true.log') }, noRegistry);
     p.start();
     const pid = p.pid!;
     await p.exited();
@@ -62,7 +52,7 @@ describe('pid registry', function () {
   });
 
   it('records pids and tmp dirs atomically, and close() deletes the file', async () => {
-    const store = join(root, 'store-a');
+    const store = join(root.path, 'store-a');
     const reg = new PidRegistry(store, { runDir: '/somewhere/run' });
     const read = () => JSON.parse(readFileSync(reg.file, 'utf8')) as PidRegistryFile;
     assert.equal(reg.file, join(store, '.pids', `${process.pid}.json`));
@@ -78,10 +68,10 @@ describe('pid registry', function () {
     assert.equal(entry.name, 'rec');
     assert.equal(entry.command, 'sleep 60');
 
-    reg.addTmpDir(join(root, 'x'));
-    reg.addTmpDir(join(root, 'x'));
-    assert.deepEqual(read().tmpDirs, [join(root, 'x')]);
-    reg.removeTmpDir(join(root, 'x'));
+    reg.addTmpDir(join(root.path, 'x'));
+    reg.addTmpDir(join(root.path, 'x'));
+    assert.deepEqual(read().tmpDirs, [join(root.path, 'x')]);
+    reg.removeTmpDir(join(root.path, 'x'));
     assert.deepEqual(read().tmpDirs, []);
 
     await p.kill();
@@ -92,10 +82,10 @@ describe('pid registry', function () {
   });
 
   it('reapOrphans kills groups left by a dead harness, removes its dirs and file', async () => {
-    const store = join(root, 'store-b');
+    const store = join(root.path, 'store-b');
     const orphan = sleeper('orphan');
     const pid = orphan.pid!;
-    const leftover = join(root, 'leftover-tmp');
+    const leftover = join(root.path, 'leftover-tmp');
     mkdirSync(join(leftover, 'redis-n1'), { recursive: true });
     const file = forge(store, {
       harnessPid: await deadPid(),
@@ -116,7 +106,7 @@ describe('pid registry', function () {
   });
 
   it('treats a live harness pid with another start time as dead (pid reuse)', async () => {
-    const store = join(root, 'store-c');
+    const store = join(root.path, 'store-c');
     const orphan = sleeper('orphan2');
     const pid = orphan.pid!;
     forge(store, {
@@ -131,7 +121,7 @@ describe('pid registry', function () {
   });
 
   it('never kills a live process whose start time does not match the record', async () => {
-    const store = join(root, 'store-d');
+    const store = join(root.path, 'store-d');
     const bystander = sleeper('bystander');
     const pid = bystander.pid!;
     const file = forge(store, {
@@ -151,7 +141,7 @@ describe('pid registry', function () {
   });
 
   it('leaves the files of live harnesses (including our own) alone', async () => {
-    const store = join(root, 'store-e');
+    const store = join(root.path, 'store-e');
     const reg = new PidRegistry(store);
     const p = sleeper('mine', reg);
     const res = await reapOrphans(store);

@@ -1,13 +1,12 @@
 /** ManagedProcess, waitUntil and freePorts against real child processes. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertPortFree, freePorts } from '../../harness/backends/ports.js';
 import { ManagedProcess, sleep, waitUntil, type SpawnSpec } from '../../harness/backends/process.js';
 import { ProvisionError, type PidRegistrar } from '../../harness/backends/types.js';
+import { useTempRoot } from '../support/backends.js';
 
 /** Running (a zombie counts as dead: an orphaned grandchild waits for an init that may never reap it). */
 function alive(pid: number): boolean {
@@ -25,22 +24,14 @@ function alive(pid: number): boolean {
 
 describe('ManagedProcess', function () {
   this.timeout(20_000);
-  let root: string;
   const procs: ManagedProcess[] = [];
+  const root = useTempRoot('proc', () => Promise.allSettled(procs.map((p) => p.kill())));
   const added: number[] = [];
   const removed: number[] = [];
   const registry: PidRegistrar = { add: (pid) => added.push(pid), remove: (pid) => removed.push(pid) };
 
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'faultline-proc-'));
-  });
-  after(async () => {
-    await Promise.allSettled(procs.map((p) => p.kill()));
-    await rm(root, { recursive: true, force: true });
-  });
-
   function make(name: string, command: string, args: string[], extra: Partial<SpawnSpec> = {}): ManagedProcess {
-    const p = new ManagedProcess({ name, command, args, logFile: join(root, 'logs', 'deep', `${name}.log`), ...extra }, registry);
+    const p = new ManagedProcess({ name, command, args, logFile: join(root.path, 'logs', 'deep', `${name}.log`), ...extra }, registry);
     procs.push(p);
     return p;
   }

@@ -4,18 +4,14 @@
  * through the generator whose history must be linearizable under the `kv` model.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { localProvisioner } from '../../harness/backends/local.js';
 import { freePort } from '../../harness/backends/ports.js';
-import type { BackendSpec, Cluster, ProvisionContext } from '../../harness/backends/types.js';
-import { PidRegistry } from '../../harness/pid-registry.js';
+import type { BackendSpec, Cluster } from '../../harness/backends/types.js';
 import { Rng } from '../../harness/seed.js';
 import type { Op } from '../../checkers/history/types.js';
 import { checkLinearizability, createModel } from '../../checkers/linearizable/index.js';
 import { etcdRegisterClient, redisRegisterClient, registerWorkload } from '../../workloads/register/index.js';
 import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../../workloads/types.js';
+import { useLocalBackends } from '../support/backends.js';
 
 const OP_TIMEOUT_MS = 1000;
 /** How late past opTimeoutMs an op may come back (event-loop and test-machine jitter). */
@@ -107,26 +103,10 @@ async function burst(factory: ClientFactory, endpoints: Endpoints, workers: numb
 
 describe('register clients against real backends', function () {
   this.timeout(120_000);
-  let root: string;
-  let registry: PidRegistry;
-  let ctx: ProvisionContext;
-  const clusters: Cluster[] = [];
-
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'faultline-register-'));
-    registry = new PidRegistry(join(root, 'store'));
-    ctx = { logDir: join(root, 'logs'), tmpRoot: join(root, 'tmp'), registry, log: () => {}, readyTimeoutMs: 20_000 };
-  });
-
-  after(async () => {
-    await Promise.allSettled(clusters.map((c) => c.teardown()));
-    registry?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  const env = useLocalBackends('register', { readyTimeoutMs: 20_000 });
 
   async function provision(spec: BackendSpec): Promise<{ cluster: Cluster; endpoints: Endpoints }> {
-    const cluster = await localProvisioner.provision(spec, ctx);
-    clusters.push(cluster);
+    const cluster = await env.provision(spec);
     return { cluster, endpoints: cluster.nodes.map((n) => ({ node: n.name, endpoint: n.endpoint })) };
   }
 

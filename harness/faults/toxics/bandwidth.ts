@@ -3,16 +3,14 @@
  * go out in 100 ms slices. `rate: 0` stalls: nothing is forwarded, the connection stays open, and the backlog is
  * delivered in order when the toxic is removed (or the rate raised).
  */
-import { HeldQueue, nowMs, Stage, timer, type Item } from './stage.js';
+import { nowMs, QueuedStage } from './stage.js';
 
-export class BandwidthStage extends Stage {
-  private readonly q = new HeldQueue<{ item: Item }>(this.ctx);
+export class BandwidthStage extends QueuedStage {
   /** Bytes of the head chunk already sent. */
   private offset = 0;
   /** When the next slice may go; sending is paced from here, so early sends never exceed the rate on average. */
   private cursor = 0;
   private readyAt: number | undefined;
-  private t: NodeJS.Timeout | undefined;
 
   protected onData(chunk: Buffer): void {
     this.q.push({ item: chunk });
@@ -24,8 +22,7 @@ export class BandwidthStage extends Stage {
     this.pump();
   }
 
-  private pump(): void {
-    if (this.t !== undefined) return;
+  protected release(): void {
     const now = nowMs();
     for (let head = this.q.peek(); head !== undefined; head = this.q.peek()) {
       const item = head.item;
@@ -40,10 +37,7 @@ export class BandwidthStage extends Stage {
       if (this.readyAt === undefined) this.readyAt = Math.max(now, this.cursor) + len / rate;
       // Within a millisecond is close enough: timers cannot do better, and the cursor keeps the average exact.
       if (this.readyAt - now > 1) {
-        this.t = timer(this.readyAt - now, () => {
-          this.t = undefined;
-          this.pump();
-        });
+        this.releaseIn(this.readyAt - now);
         return;
       }
       this.cursor = this.readyAt;
@@ -73,15 +67,5 @@ export class BandwidthStage extends Stage {
     }
     this.offset = 0;
     this.readyAt = undefined;
-  }
-
-  private cancel(): void {
-    if (this.t !== undefined) clearTimeout(this.t);
-    this.t = undefined;
-  }
-
-  dispose(): void {
-    this.cancel();
-    this.q.clear();
   }
 }

@@ -2,7 +2,7 @@
  * `latency`: each chunk is released at arrival + latency + a uniform offset in [-jitter, +jitter), never before
  * the chunk ahead of it, so chunks are pipelined (throughput is not capped) and order is kept.
  */
-import { HeldQueue, nowMs, Stage, timer, type Item } from './stage.js';
+import { nowMs, QueuedStage, type Item } from './stage.js';
 
 interface Held {
   item: Item;
@@ -10,9 +10,7 @@ interface Held {
   at: number;
 }
 
-export class LatencyStage extends Stage {
-  private readonly q = new HeldQueue<Held>(this.ctx);
-  private t: NodeJS.Timeout | undefined;
+export class LatencyStage extends QueuedStage<Held> {
   private lastAt = -Infinity;
 
   private delay(): number {
@@ -39,16 +37,12 @@ export class LatencyStage extends Stage {
   }
 
   private schedule(): void {
-    if (this.t !== undefined) return;
+    if (this.releasePending) return;
     const head = this.q.peek();
-    if (head === undefined) return;
-    this.t = timer(head.at - nowMs(), () => {
-      this.t = undefined;
-      this.pump();
-    });
+    if (head !== undefined) this.releaseIn(head.at - nowMs());
   }
 
-  private pump(): void {
+  protected release(): void {
     const now = nowMs();
     for (let head = this.q.peek(); head !== undefined && head.at <= now + 0.5; head = this.q.peek()) {
       this.q.shift();
@@ -69,18 +63,7 @@ export class LatencyStage extends Stage {
   }
 
   protected override flushHeld(): void {
-    this.cancel();
-    for (const h of this.q.drain()) this.emit(h.item);
+    super.flushHeld();
     this.lastAt = -Infinity;
-  }
-
-  private cancel(): void {
-    if (this.t !== undefined) clearTimeout(this.t);
-    this.t = undefined;
-  }
-
-  dispose(): void {
-    this.cancel();
-    this.q.clear();
   }
 }

@@ -2,12 +2,9 @@
  * `slicer`: cuts each chunk into pieces of about `average_size` +- `size_variation` bytes (halving recursively at a
  * seeded random offset) and waits `delay` microseconds after each piece.
  */
-import { HeldQueue, Stage, timer, type Item } from './stage.js';
+import { QueuedStage } from './stage.js';
 
-export class SlicerStage extends Stage {
-  private readonly q = new HeldQueue<{ item: Item }>(this.ctx);
-  private t: NodeJS.Timeout | undefined;
-
+export class SlicerStage extends QueuedStage {
   /** Piece boundaries of a chunk of `len` bytes. Validation guarantees average >= 1 and 0 <= variation < average. */
   private cut(start: number, end: number, out: number[]): void {
     const avg = this.attrs.average_size ?? 1;
@@ -38,33 +35,14 @@ export class SlicerStage extends Stage {
     this.pump();
   }
 
-  private pump(): void {
-    if (this.t !== undefined) return;
+  protected release(): void {
     const delayMs = (this.attrs.delay ?? 0) / 1000;
     for (let h = this.q.shift(); h !== undefined; h = this.q.shift()) {
       this.emit(h.item);
       if (delayMs > 0) {
-        this.t = timer(delayMs, () => {
-          this.t = undefined;
-          this.pump();
-        });
+        this.releaseIn(delayMs);
         return;
       }
     }
-  }
-
-  protected override flushHeld(): void {
-    this.cancel();
-    for (const h of this.q.drain()) this.emit(h.item);
-  }
-
-  private cancel(): void {
-    if (this.t !== undefined) clearTimeout(this.t);
-    this.t = undefined;
-  }
-
-  dispose(): void {
-    this.cancel();
-    this.q.clear();
   }
 }

@@ -158,6 +158,51 @@ export class HeldQueue<T extends { item: Item }> {
   }
 }
 
+/**
+ * A stage that holds items in a `HeldQueue` and releases them from `release()`, which runs again when the one
+ * pending timer set by `releaseIn` fires. By default `flushHeld` delivers the queue in order; `dispose` drops it.
+ */
+export abstract class QueuedStage<T extends { item: Item } = { item: Item }> extends Stage {
+  protected readonly q = new HeldQueue<T>(this.ctx);
+  private t: NodeJS.Timeout | undefined;
+
+  /** Emit what is due; call `releaseIn` to come back for the rest. Only called while no timer is pending. */
+  protected abstract release(): void;
+
+  /** Runs `release` now, unless a timer already will. */
+  protected pump(): void {
+    if (this.t === undefined) this.release();
+  }
+
+  /** Whether a timer will run `release`. */
+  protected get releasePending(): boolean {
+    return this.t !== undefined;
+  }
+
+  /** Runs `release` after `ms`; only call it while no timer is pending. */
+  protected releaseIn(ms: number): void {
+    this.t = timer(ms, () => {
+      this.t = undefined;
+      this.release();
+    });
+  }
+
+  protected cancel(): void {
+    if (this.t !== undefined) clearTimeout(this.t);
+    this.t = undefined;
+  }
+
+  protected override flushHeld(): void {
+    this.cancel();
+    for (const h of this.q.drain()) this.emit(h.item);
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.q.clear();
+  }
+}
+
 /** `setTimeout` that never keeps the process alive on its own (connections and servers do that). */
 export function timer(ms: number, fn: () => void): NodeJS.Timeout {
   const t = setTimeout(fn, Math.max(0, ms));
