@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readHistory } from '../../checkers/history/io.js';
 import type { Op } from '../../checkers/history/types.js';
-import { snapshot, waitNoLeaks } from '../support/leaks.js';
+import { backendProcesses, snapshot, waitNoLeaks } from '../support/leaks.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'dist/harness/cli.js');
@@ -130,7 +130,9 @@ describe('faultline run (CLI, real backends)', function () {
     const next = faultline(['run', 'register-redis', '--seed', '7', '--time-limit', '1s', '--nemesis', 'none', '--store', store]);
     assert.equal(next.code, 0, next.stderr);
     assert.match(next.stderr, /reaped 1 process group/);
-    for (const pid of orphans) assert.throws(() => process.kill(pid, 0), /ESRCH/, `orphan ${pid} still alive`);
+    // Orphans were re-parented away from the killed harness; once killed they may linger as zombies until init
+    // reaps them (some sandboxes' init never does), which hold no port or memory: count those as dead.
+    for (const pid of orphans) assert.ok(!backendProcesses().has(pid), `orphan ${pid} still alive`);
     assert.deepEqual(readdirSync(join(store, '.pids')), []);
     assert.deepEqual(await waitNoLeaks(before), []);
   });
