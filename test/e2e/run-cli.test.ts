@@ -4,36 +4,21 @@
  * of the op stream and nemesis schedule for a seed, and precise errors for bad options.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readHistory } from '../../checkers/history/io.js';
 import type { Op } from '../../checkers/history/types.js';
 import { backendProcesses, snapshot, waitNoLeaks } from '../support/leaks.js';
+import { bin, faultline, root, useStore, type CliResult } from '../support/cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'dist/harness/cli.js');
-
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function faultline(args: string[], env: Record<string, string> = {}): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, CI: 'true', ...env }, timeout: 120_000 });
-  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
-
-function startFaultline(args: string[]): { child: ChildProcess; done: Promise<Result> } {
+function startFaultline(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, CI: 'true' } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<Result>((res) => child.on('exit', (code, signal) => res({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((res) => child.on('exit', (code, signal) => res({ code, signal, stdout, stderr })));
   return { child, done };
 }
 
@@ -67,13 +52,9 @@ const historyLines = (file: string) => (existsSync(file) ? readFileSync(file, 'u
 
 describe('faultline run (CLI, real backends)', function () {
   this.timeout(180_000);
+  const storeDir = useStore();
   let store: string;
-
-  before(function () {
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: run "npm run build" (npm test does) before the e2e tests`);
-  });
-  beforeEach(() => (store = mkdtempSync(join(tmpdir(), 'faultline-e2e-store-'))));
-  afterEach(() => rmSync(store, { recursive: true, force: true }));
+  beforeEach(() => (store = storeDir()));
 
   it('runs register-redis end to end: VALID, a complete run directory, the reproduce command, nothing left behind', async function () {
     const before = snapshot();

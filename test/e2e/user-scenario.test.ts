@@ -3,19 +3,10 @@
  * documentation cannot drift from what works) and a scenario for the user's own system with a known bug.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { snapshot, waitNoLeaks } from '../support/leaks.js';
-
-const root = resolve(import.meta.dirname, '../..');
-const bin = join(root, 'dist/harness/cli.js');
-
-function faultline(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root, env: { ...process.env, CI: 'true' }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { faultline, root, useStore } from '../support/cli.js';
 
 /** The TypeScript block that follows the `<!-- example: my-scenario.ts` marker in README.md. */
 function readmeExample(): string {
@@ -27,12 +18,9 @@ function readmeExample(): string {
 
 describe('user scenarios (CLI, real backends)', function () {
   this.timeout(120_000);
+  const storeDir = useStore();
   let store: string;
-  before(function () {
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: run "npm run build" (npm test does) before the e2e tests`);
-  });
-  beforeEach(() => (store = mkdtempSync(join(tmpdir(), 'faultline-e2e-store-'))));
-  afterEach(() => rmSync(store, { recursive: true, force: true }));
+  beforeEach(() => (store = storeDir()));
 
   it("runs the README's example scenario file (own client, built-in backend, workload, faults and checker): VALID", async function () {
     const dir = join(root, 'test', '.tmp');
