@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import { loadScenario, scenarioNames, BUILTIN_SCENARIOS, isScenarioFile } from '../scenarios/index.js';
 import type { RunDefaults } from '../scenarios/define.js';
-import { parseDuration, UsageError } from './cli-values.js';
+import { parseDuration, UsageError, verdictWord } from './cli-values.js';
 import { killAllLiveProcesses } from './backends/process.js';
 import type { ProvisionerName } from './backends/types.js';
 import { parseNemesisFlag } from './faults/fault-parse.js';
@@ -38,8 +38,6 @@ function parseIntFlag(flag: string, text: string, min: number, max = Number.MAX_
   if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
-
-const verdictWord = (o: RunOutcome) => (o.verdict === true ? 'VALID' : o.verdict === false ? 'INVALID' : 'UNKNOWN');
 
 /** `faultline run`: resolves to the exit code (0 as expected, 1 unexpected, 2 unknown, 70 harness failure). */
 export async function runCommand(ref: string, flags: RunFlags): Promise<number> {
@@ -128,7 +126,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<number> 
   const shownDir = relative(process.cwd(), outcome.runDir) || '.';
   const expectation = outcome.verdict === 'unknown' ? '' : outcome.exitCode === 0 ? ' (as expected)' : outcome.exitCode === 1 ? ` (expected ${outcome.expected.toUpperCase()})` : '';
   const lines = [
-    `${verdictWord(outcome)}${expectation}: ${scenario.name}, seed ${seed}${outcome.interrupted ? ' (interrupted)' : ''}`,
+    `${verdictWord(outcome.verdict)}${expectation}: ${scenario.name}, seed ${seed}${outcome.interrupted ? ' (interrupted)' : ''}`,
     `  ${s.invoked} ops (ok ${s.ok}, fail ${s.fail}, info ${s.info}) at ${s.opsPerSec} ops/s, ${s.faults} fault${s.faults === 1 ? '' : 's'}; checked in ${s.checkMs} ms`,
   ];
   if (outcome.error) lines.push(`  error: ${outcome.error}`);

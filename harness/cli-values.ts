@@ -1,5 +1,10 @@
 /** Parsing of human-friendly flag values (durations, sizes) with messages that say what was expected. */
 
+/** How a verdict reads in CLI summaries. */
+export function verdictWord(v: true | false | 'unknown'): 'VALID' | 'INVALID' | 'UNKNOWN' {
+  return v === true ? 'VALID' : v === false ? 'INVALID' : 'UNKNOWN';
+}
+
 /** A flag or argument the user got wrong: printed as one line, exit code 64. */
 export class UsageError extends Error {
   constructor(message: string) {

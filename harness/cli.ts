@@ -10,7 +10,7 @@ import { checkPaired } from '../checkers/linearizable/check.js';
 import { ModelConfigError, type ModelOptions } from '../checkers/linearizable/model.js';
 import { createModel, MODELS, modelNames } from '../checkers/linearizable/models/index.js';
 import type { CheckResult } from '../checkers/result.js';
-import { parseBytes, parseDuration, UsageError } from './cli-values.js';
+import { parseBytes, parseDuration, UsageError, verdictWord } from './cli-values.js';
 import { runCommand, listCommand, doctorCommand, proxyCommand, type RunFlags } from './cli-run.js';
 import { PROGRESS_MODES } from './progress.js';
 
@@ -38,10 +38,6 @@ function collectOpt(text: string, acc: Record<string, unknown>): Record<string, 
     /* a plain string */
   }
   return { ...acc, [key]: value };
-}
-
-function verdictWord(r: CheckResult): string {
-  return r.valid === true ? 'VALID' : r.valid === false ? 'INVALID' : 'UNKNOWN';
 }
 
 function exitCodeFor(r: CheckResult): number {
@@ -76,7 +72,7 @@ async function runCheck(file: string, flags: CheckFlags): Promise<number> {
   } else {
     const s = result.stats;
     const parts = `${model.name} model, ${s.ops} client ops (${s.crashedOps} with unknown outcome, ${s.failedOps} failed) in ${s.partitions} partition${s.partitions === 1 ? '' : 's'}`;
-    process.stdout.write(`${verdictWord(result)}: ${file} is ${result.valid === true ? '' : result.valid === false ? 'not ' : 'not known to be '}linearizable (${parts}; checked in ${Number(s.ms).toFixed(0)} ms)\n`);
+    process.stdout.write(`${verdictWord(result.valid)}: ${file} is ${result.valid === true ? '' : result.valid === false ? 'not ' : 'not known to be '}linearizable (${parts}; checked in ${Number(s.ms).toFixed(0)} ms)\n`);
     if (result.explanation) process.stdout.write(`\n${result.explanation}\n`);
   }
   return exitCodeFor(result);

@@ -10,6 +10,7 @@
 import { loadScenario } from '../scenarios/index.js';
 import { Rng } from './seed.js';
 import type { Client, ClientContext, OpOutcome, OpRequest } from '../workloads/types.js';
+import { message as errText } from '../workloads/settle.js';
 
 /** Messages the parent sends. */
 export type ParentMessage =
@@ -27,8 +28,6 @@ export type ChildMessage =
 
 /** Past opTimeoutMs, how long the child waits before aborting the op itself (the client should have given up). */
 const GRACE_MS = 250;
-
-const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function send(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => {

@@ -18,6 +18,7 @@ import { isScenarioFile, loadScenario } from '../scenarios/index.js';
 import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../workloads/types.js';
 import type { PidRegistrar } from './backends/types.js';
 import type { ChildMessage, ParentMessage } from './client-child.js';
+import { message as errText } from '../workloads/settle.js';
 
 export interface ProcessClientOptions {
   /** The scenario each child loads (built-in name or file path, as given to `faultline run`). */
@@ -45,8 +46,6 @@ export interface ProcessClientFactory extends ClientFactory {
   /** Close every client process this factory started (SIGKILL where needed); resolves once all have exited. */
   closeAll(): Promise<void>;
 }
-
-const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Every running child of every factory, for the exit hook. */
 const liveChildren = new Set<ChildProcess>();

@@ -12,10 +12,11 @@ import type { CheckResult, Verdict } from '../checkers/result.js';
 import { readHistory } from '../checkers/history/io.js';
 import type { RunDefaults, Scenario } from '../scenarios/define.js';
 import type { Client, ClientContext, OpOutcome, OpRequest } from '../workloads/types.js';
-import type { Cluster, Endpoint, NodeHandle, ProvisionerName } from './backends/types.js';
+import type { Cluster, Endpoint, ProvisionerName } from './backends/types.js';
 import { ProvisionError } from './backends/types.js';
 import { getProvisioner } from './backends/provisioner.js';
-import { killAllLiveProcesses } from './backends/process.js';
+import { killAllLiveProcesses, sleep } from './backends/process.js';
+import { message as errText } from '../workloads/settle.js';
 import { runCheckers } from './checkers.js';
 import { processClientFactory, type ProcessClientFactory } from './client-process.js';
 import { acquireFaultProxy } from './faults/fault-proxy.js';
@@ -71,22 +72,6 @@ export interface RunOutcome {
   interrupted: boolean;
   error?: string;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * Runs ops for one worker, never longer than the op timeout (plus a grace period for the client to notice the
@@ -254,12 +239,12 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   try {
     // 1. The system under test.
     const tProvision = performance.now();
-    let nodes: { name: string; endpoint: Endpoint; handle?: NodeHandle }[];
+    let nodes: { name: string; endpoint: Endpoint }[];
+    const peerLinks: Link[] = [];
+    proxy = await acquireFaultProxy({ seed: opts.seed, log: logProxy, namePrefix: `${process.pid}-` });
+    const api = proxy.api;
     if (scenario.backend) {
       const provisioner = await getProvisioner(opts.provisioner ?? 'local');
-      proxy = await acquireFaultProxy({ seed: opts.seed, log: logProxy, namePrefix: `${process.pid}-` });
-      const peerLinks: Link[] = [];
-      const api = proxy.api;
       cluster = await provisioner.provision(scenario.backend, {
         logDir: run.logs,
         tmpRoot,
@@ -271,20 +256,18 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
           return link.listen;
         },
       });
-      nodes = cluster.nodes.map((n) => ({ name: n.name, endpoint: n.endpoint, handle: n }));
-      (cluster as { peerLinks?: Link[] }).peerLinks = peerLinks;
+      nodes = [...cluster.nodes];
     } else {
       const started = await scenario.system!.start({ logDir: run.logs, tmpRoot, log: logToProgress });
       customStop = started.stop;
       nodes = started.nodes;
-      proxy = await acquireFaultProxy({ seed: opts.seed, log: logProxy, namePrefix: `${process.pid}-` });
     }
     stats.provisionMs = Math.round(performance.now() - tProvision);
     if (interrupted()) throw new Interrupted();
 
     // 2. One proxy link per (worker, node).
-    const links = await createClientLinks(proxy.api, knobs.clients, nodes, `${process.pid}-`);
-    const allLinks = [...links, ...((cluster as { peerLinks?: Link[] } | undefined)?.peerLinks ?? [])];
+    const links = await createClientLinks(api, knobs.clients, nodes, `${process.pid}-`);
+    const allLinks = [...links, ...peerLinks];
     const endpointsFor = (worker: number) =>
       nodes.map((n) => ({ node: n.name, endpoint: links.find((l) => l.worker === worker && l.node === n.name)!.listen }));
     const directEndpoints = nodes.map((n) => ({ node: n.name, endpoint: n.endpoint }));

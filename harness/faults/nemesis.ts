@@ -2,6 +2,8 @@
  * Runs a planned fault schedule against a live cluster and its proxy links, recording every start and stop in the
  * history as a `nemesis` op with its targets, and heals everything on demand (end of run, Ctrl-C, failure).
  */
+import { message as errText } from '../../workloads/settle.js';
+import { sleep } from '../backends/process.js';
 import type { NodeHandle } from '../backends/types.js';
 import type { OpRecord } from '../history-recorder.js';
 import type { Rng } from '../seed.js';
@@ -42,20 +44,6 @@ interface Active {
   paused: NodeHandle[];
   pausedWorkers: number[];
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Applies fault windows at their planned times; `heal()` undoes whatever is still in effect. */
 export class Nemesis {
