@@ -129,6 +129,11 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<number> 
     `${verdictWord(outcome.verdict)}${expectation}: ${scenario.name}, seed ${seed}${outcome.interrupted ? ' (interrupted)' : ''}`,
     `  ${s.invoked} ops (ok ${s.ok}, fail ${s.fail}, info ${s.info}) at ${s.opsPerSec} ops/s, ${s.faults} fault${s.faults === 1 ? '' : 's'}; checked in ${s.checkMs} ms`,
   ];
+  if (outcome.results.length > 1) {
+    // One line per checker, with its own expectation where the scenario states one.
+    const expects = scenario.checkers.map((c) => c.expect);
+    lines.push(`  checkers: ${outcome.results.map((r, i) => `${r.checker} ${verdictWord(r.valid)}${expects[i] ? ` (expected ${expects[i]!.toUpperCase()})` : ''}`).join(', ')}`);
+  }
   if (outcome.error) lines.push(`  error: ${outcome.error}`);
   for (const r of outcome.results) if (r.valid !== true && r.explanation) lines.push('', r.explanation.split('\n').slice(0, 30).join('\n'));
   lines.push(`  run directory: ${shownDir}`, `  reproduce:     ${outcome.reproduce}`);

@@ -13,6 +13,7 @@ import type { CheckResult } from '../checkers/result.js';
 import { parseBytes, parseDuration, UsageError, verdictWord } from './cli-values.js';
 import { runCommand, listCommand, doctorCommand, proxyCommand, type RunFlags } from './cli-run.js';
 import { PROGRESS_MODES } from './progress.js';
+import { LOCK_CHECKER_NAMES, runCheckers, type LockCheckerName } from './checkers.js';
 
 /** Exit codes shared by every subcommand (DESIGN.md). */
 export const EXIT = { valid: 0, invalid: 1, unknown: 2, usage: 64, harness: 70 } as const;
@@ -45,7 +46,8 @@ function exitCodeFor(r: CheckResult): number {
 }
 
 interface CheckFlags {
-  model: string;
+  checker: string;
+  model?: string;
   format?: string;
   budget?: string;
   memo?: string;
@@ -55,7 +57,27 @@ interface CheckFlags {
   json?: boolean;
 }
 
+/** `--checker mutex|overlap|fencing|lost-update|locks`: the lock checkers on a lock history. */
+async function runLockCheck(file: string, flags: CheckFlags): Promise<number> {
+  if (flags.model !== undefined) throw new UsageError(`--model applies to --checker linearizable only, not ${flags.checker}`);
+  const timeBudgetMs = flags.budget !== undefined ? parseDuration('--budget', flags.budget) : undefined;
+  const { ops } = await readHistory(file, flags.format);
+  const names = flags.checker === 'locks' ? LOCK_CHECKER_NAMES : [flags.checker as LockCheckerName];
+  const { valid, results } = await runCheckers(names.map((checker) => ({ checker, ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}) })), ops);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(names.length === 1 ? results[0] : { valid, results }, null, 2)}\n`);
+  } else {
+    for (const r of results) {
+      process.stdout.write(`${verdictWord(r.valid)}: ${r.checker} (${file})\n`);
+      if (r.valid !== true && r.explanation) process.stdout.write(`${r.explanation}\n\n`);
+    }
+  }
+  return exitCodeFor({ valid } as CheckResult);
+}
+
 async function runCheck(file: string, flags: CheckFlags): Promise<number> {
+  if (flags.checker !== 'linearizable') return runLockCheck(file, flags);
+  if (flags.model === undefined) throw new UsageError(`--checker linearizable needs --model <name>; models: ${modelNames().join(', ')}`);
   const modelOptions: ModelOptions = { ...flags.opt };
   if (flags.initial !== undefined) modelOptions.initial = parseJsonOption('--initial', flags.initial);
   const model = createModel(flags.model, modelOptions);
@@ -102,10 +124,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('check')
-    .description('check a history for linearizability against a model')
+    .description('check a history: linearizability against a model, or the lock checkers')
     .argument('<file>', 'history file (JSONL, or Jepsen EDN: one map per line, [process type f value] tuples, or one vector)')
-    .addOption(new Option('-c, --checker <name>', 'which checker judges the history').choices(['linearizable']).default('linearizable'))
-    .requiredOption('-m, --model <name>', `model: ${modelNames().join(', ')}`)
+    .addOption(new Option('-c, --checker <name>', 'which checker judges the history (locks = all four lock checkers)').choices(['linearizable', ...LOCK_CHECKER_NAMES, 'locks']).default('linearizable'))
+    .option('-m, --model <name>', `model for --checker linearizable: ${modelNames().join(', ')}`)
     .addOption(new Option('-f, --format <format>', 'history format (default: by extension, else sniffed)').choices([...HISTORY_FORMATS]))
     .option('-b, --budget <duration>', 'give up with UNKNOWN after this long, e.g. 10s, 500ms, 2m')
     .option('--memo <size>', 'memo memory per partition before giving up, e.g. 512mb, 2gb (default 1gb)')
@@ -207,8 +229,10 @@ export async function main(argv: string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL((await import('node:fs')).realpathSync(process.argv[1])).href;
 if (invokedDirectly) {
+  // Exit only once stdout has drained: on a pipe, writes are asynchronous and process.exit would cut a long --json.
+  const exitAfterFlush = (code: number) => process.stdout.write('', () => process.exit(code));
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (err: unknown) => {
       process.stderr.write(`faultline: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(EXIT.harness);

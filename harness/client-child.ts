@@ -14,7 +14,7 @@ import { message as errText } from '../workloads/settle.js';
 
 /** Messages the parent sends. */
 export type ParentMessage =
-  | { type: 'open'; scenarioRef: string; worker: number; endpoints: ClientContext['endpoints']; opTimeoutMs: number; seed: number }
+  | { type: 'open'; scenarioRef: string; worker: number; endpoints: ClientContext['endpoints']; opTimeoutMs: number; seed: number; services?: Record<string, string> }
   | { type: 'invoke'; id: number; op: OpRequest }
   | { type: 'abort'; id: number }
   | { type: 'close' };
@@ -59,7 +59,28 @@ let client: Client | undefined;
 let opening: Promise<void> | undefined;
 let closing = false;
 let opTimeoutMs = 1000;
-const inflight = new Map<number, AbortController>();
+const inflight = new Map<number, { ac: AbortController; startedAwake: number }>();
+
+/**
+ * Time this process has been running, not counting time it spent stopped (SIGSTOP): a gap between two ticks much
+ * longer than the tick is a freeze. A frozen holder that wakes up must carry on with its op, as a process after a
+ * GC pause does, instead of aborting it at once because the wall clock moved on.
+ */
+const TICK_MS = 20;
+let awakeMs = 0;
+let lastTick = performance.now();
+const ticker = setInterval(() => {
+  const now = performance.now();
+  awakeMs += Math.min(now - lastTick, TICK_MS * 5);
+  lastTick = now;
+  for (const [id, op] of inflight) {
+    if (awakeMs - op.startedAwake > opTimeoutMs + GRACE_MS) {
+      op.ac.abort(new Error(`client process: op timeout after ${opTimeoutMs} ms`));
+      inflight.delete(id);
+    }
+  }
+}, TICK_MS);
+ticker.unref();
 
 // The harness handles Ctrl-C / SIGTERM itself (graceful teardown, final reads) and closes us; a terminal's SIGINT to
 // the whole foreground process group must not kill clients under it. We still die with the harness (disconnect).
@@ -82,6 +103,7 @@ async function open(msg: Extract<ParentMessage, { type: 'open' }>): Promise<void
       worker: msg.worker,
       opTimeoutMs: msg.opTimeoutMs,
       rng: new Rng(msg.seed).fork(`client-${msg.worker}`),
+      ...(msg.services ? { services: msg.services } : {}),
     };
     client = await scenario.client.open(ctx);
     if (closing) {
@@ -101,15 +123,13 @@ async function invoke(id: number, op: OpRequest): Promise<void> {
     return;
   }
   const ac = new AbortController();
-  inflight.set(id, ac);
-  const timer = setTimeout(() => ac.abort(new Error(`client process: op timeout after ${opTimeoutMs} ms`)), opTimeoutMs + GRACE_MS);
+  inflight.set(id, { ac, startedAwake: awakeMs });
   let outcome: OpOutcome;
   try {
     outcome = await client.invoke(op, ac.signal);
   } catch (err) {
     outcome = { type: 'info', error: `client threw: ${errText(err)}` };
   } finally {
-    clearTimeout(timer);
     inflight.delete(id);
   }
   sendOutcome(id, outcome);
@@ -118,7 +138,7 @@ async function invoke(id: number, op: OpRequest): Promise<void> {
 async function close(): Promise<void> {
   if (closing) return;
   closing = true;
-  for (const ac of inflight.values()) ac.abort(new Error('client process: closing'));
+  for (const { ac } of inflight.values()) ac.abort(new Error('client process: closing'));
   await opening?.catch(() => {});
   await client?.close().catch(() => {});
   process.exit(0);
@@ -134,7 +154,7 @@ process.on('message', (raw: unknown) => {
       void invoke(msg.id, msg.op);
       break;
     case 'abort':
-      inflight.get(msg.id)?.abort(new Error('aborted by the harness'));
+      inflight.get(msg.id)?.ac.abort(new Error('aborted by the harness'));
       break;
     case 'close':
       void close();

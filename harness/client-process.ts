@@ -328,6 +328,7 @@ export function processClientFactory(opts: ProcessClientOptions): ProcessClientF
             endpoints: ctx.endpoints.map((e) => ({ node: e.node, endpoint: { host: e.endpoint.host, port: e.endpoint.port } })),
             opTimeoutMs: ctx.opTimeoutMs,
             seed: opts.seed,
+            ...(ctx.services ? { services: { ...ctx.services } } : {}),
           },
           openTimeoutMs,
           logHint,

@@ -11,7 +11,7 @@ import type { Op } from '../checkers/history/types.js';
 import type { CheckResult, Verdict } from '../checkers/result.js';
 import { readHistory } from '../checkers/history/io.js';
 import type { RunDefaults, Scenario } from '../scenarios/define.js';
-import type { Client, ClientContext, OpOutcome, OpRequest } from '../workloads/types.js';
+import type { Client, ClientContext, LastOp, OpOutcome, OpRequest, RunningServices } from '../workloads/types.js';
 import type { Cluster, Endpoint, ProvisionerName } from './backends/types.js';
 import { ProvisionError } from './backends/types.js';
 import { getProvisioner } from './backends/provisioner.js';
@@ -82,14 +82,28 @@ class BoundedInvoker {
   private deadline = 0;
   private settle: ((out: OpOutcome) => void) | undefined;
   private readonly watchdog: NodeJS.Timeout;
+  /** When the client was frozen (SIGSTOP), if it is: a frozen client's op is not late, it is paused. */
+  private frozenAt: number | undefined;
 
   constructor(private readonly timeoutMs: number) {
     this.watchdog = setInterval(() => this.check(), Math.max(5, Math.min(50, Math.floor(timeoutMs / 10))));
     this.watchdog.unref();
   }
 
+  /** The nemesis froze this worker's client process: stop its op clock until `thaw`. */
+  freeze(): void {
+    this.frozenAt ??= performance.now();
+  }
+
+  /** The client runs again: its op gets back the time it spent frozen. */
+  thaw(): void {
+    if (this.frozenAt === undefined) return;
+    this.deadline += performance.now() - this.frozenAt;
+    this.frozenAt = undefined;
+  }
+
   private check(): void {
-    if (!this.settle || performance.now() < this.deadline) return;
+    if (!this.settle || this.frozenAt !== undefined || performance.now() < this.deadline) return;
     if (!this.controller.signal.aborted) {
       this.controller.abort();
       this.deadline += 250; // grace for the client to answer the abort itself
@@ -103,6 +117,7 @@ class BoundedInvoker {
   invoke(client: Client, op: OpRequest, timeoutMs = this.timeoutMs): Promise<OpOutcome> {
     if (this.controller.signal.aborted) this.controller = new AbortController();
     this.deadline = performance.now() + timeoutMs;
+    if (this.frozenAt !== undefined) this.frozenAt = performance.now();
     return new Promise<OpOutcome>((resolve) => {
       this.settle = resolve;
       const done = (out: OpOutcome) => {
@@ -125,10 +140,15 @@ export function reproduceCommand(ref: string, seed: number, flags: readonly stri
   return ['npx faultline run', quoted, '--seed', String(seed), ...flags].join(' ');
 }
 
-/** The exit code for a verdict given what the scenario expects. */
-export function exitCodeFor(verdict: Verdict, expected: 'valid' | 'invalid'): number {
-  if (verdict === 'unknown') return 2;
-  return (verdict === true) === (expected === 'valid') ? 0 : 1;
+/**
+ * The exit code for a verdict given what the scenario expects: 0 as expected, 1 not, 2 unknown. `perChecker`
+ * pairs checkers that state their own expectation (e.g. "the lock overlaps but fencing keeps the resource
+ * consistent") with their verdicts; each must match too.
+ */
+export function exitCodeFor(verdict: Verdict, expected: 'valid' | 'invalid', perChecker: readonly { expect?: 'valid' | 'invalid'; valid: Verdict }[] = []): number {
+  if (verdict === 'unknown' || perChecker.some((c) => c.expect !== undefined && c.valid === 'unknown')) return 2;
+  const matches = (v: Verdict, e: 'valid' | 'invalid') => (v === true) === (e === 'valid');
+  return matches(verdict, expected) && perChecker.every((c) => c.expect === undefined || matches(c.valid, c.expect)) ? 0 : 1;
 }
 
 /** Runs one scenario end to end. Never throws for backend or client failures: they come back as exit code 70. */
@@ -215,6 +235,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   let customStop: (() => Promise<void>) | undefined;
   let proxy: Awaited<ReturnType<typeof acquireFaultProxy>> | undefined;
   let nemesis: Nemesis | undefined;
+  let services: RunningServices | undefined;
   const clients = new Set<Client>();
   // Client mode `process`: every client is its own OS process, so the nemesis can freeze one (pause:client).
   const procClients: ProcessClientFactory | undefined =
@@ -251,7 +272,9 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         registry,
         log: logToProgress,
         peerLink: async (from, to, target) => {
-          const link = await createPeerLink(api, from, to, target, `${process.pid}-`);
+          // A backend may need several links between one pair of nodes (ZooKeeper: quorum and election ports).
+          const same = peerLinks.filter((l) => l.from === from && l.node === to).length;
+          const link = await createPeerLink(api, from, to, target, `${process.pid}-`, same > 0 ? `-${same + 1}` : '');
           peerLinks.push(link);
           return link.listen;
         },
@@ -265,12 +288,14 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     stats.provisionMs = Math.round(performance.now() - tProvision);
     if (interrupted()) throw new Interrupted();
 
-    // 2. One proxy link per (worker, node).
+    // 2. The workload's own services (the lock workload's guarded resource), then one proxy link per (worker, node).
+    services = await scenario.workload.services?.({ record: (rec) => recorder.record(rec as never), log: logToProgress });
     const links = await createClientLinks(api, knobs.clients, nodes, `${process.pid}-`);
     const allLinks = [...links, ...peerLinks];
     const endpointsFor = (worker: number) =>
       nodes.map((n) => ({ node: n.name, endpoint: links.find((l) => l.worker === worker && l.node === n.name)!.listen }));
     const directEndpoints = nodes.map((n) => ({ node: n.name, endpoint: n.endpoint }));
+    const serviceUrls = () => (services ? { services: services.urls } : {});
     await clientFactory.setup?.(directEndpoints);
 
     // 3. Workers and nemesis.
@@ -282,9 +307,12 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     const stopTimer = setTimeout(() => workloadAbort.abort(), knobs.timeLimitMs);
     let nextProcess = knobs.clients;
     let firstOpAt: number | undefined;
+    // Workers that hold a lock (an acquire succeeded, no release invoked since): the nemesis target `holder`.
+    const holding = new Set<number>();
+    const invokers = new Map<number, BoundedInvoker>();
 
     const openClient = async (worker: number, rngW: Rng): Promise<Client | undefined> => {
-      const ctx: ClientContext = { endpoints: endpointsFor(worker), worker, opTimeoutMs: knobs.opTimeoutMs, rng: rngW };
+      const ctx: ClientContext = { endpoints: endpointsFor(worker), worker, opTimeoutMs: knobs.opTimeoutMs, rng: rngW, ...serviceUrls() };
       while (!workloadAbort.signal.aborted) {
         try {
           const c = await Promise.race([
@@ -317,19 +345,25 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       let failStreak = 0;
       let sinceYield = 0;
       const invoker = new BoundedInvoker(knobs.opTimeoutMs);
+      invokers.set(w, invoker);
       let client = await openClient(w, clientRng);
+      let last: LastOp | undefined;
       while (client && !workloadAbort.signal.aborted) {
         if (knobs.opLimit !== undefined && counters.invoked >= knobs.opLimit) {
           workloadAbort.abort();
           break;
         }
-        const req = gen.next();
+        const req = gen.next(last);
         if (req === null) break;
         firstOpAt ??= performance.now();
+        if (req.f === 'release') holding.delete(w);
         recordInvoke(proc, req);
         const out = await invoker.invoke(client, req);
         recordCompletion(proc, req, out);
+        last = { request: req, outcome: out };
+        if (req.f === 'acquire' && out.type === 'ok') holding.add(w);
         if (out.type === 'info') {
+          holding.delete(w);
           // The op may still take effect later: this process id stays "in flight" forever; continue as a new one.
           proc = nextProcess++;
           closeClient(client);
@@ -352,6 +386,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
         }
       }
       invoker.close();
+      invokers.delete(w);
+      holding.delete(w);
       if (client) closeClient(client);
     };
 
@@ -364,7 +400,25 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
           primary: cluster?.primary?.bind(cluster),
           links: allLinks,
           workers: knobs.clients,
-          ...(procClients ? { clients: procClients } : {}),
+          holders: () => [...holding].sort((a, b) => a - b),
+          ...(procClients
+            ? {
+                // Freezing a client also freezes its worker's op clock: a paused holder's op is not late, and the
+                // same process must wake up and carry on (the stale write of the lease-lock bug), not be replaced.
+                clients: {
+                  pause: (w: number) => {
+                    const paused = procClients.pause(w);
+                    if (paused) invokers.get(w)?.freeze();
+                    return paused;
+                  },
+                  resume: (w: number) => {
+                    const resumed = procClients.resume(w);
+                    invokers.get(w)?.thaw();
+                    return resumed;
+                  },
+                },
+              }
+            : {}),
         },
         proxy.api,
         rng.fork('nemesis-targets'),
@@ -410,7 +464,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
       opts.signal?.addEventListener('abort', () => finalAbort.abort(), { once: true });
       const proc = nextProcess++;
       // A fresh connection after the heal; retry connecting for a while since nodes may still be recovering.
-      const ctx: ClientContext = { endpoints: endpointsFor(0), worker: 0, opTimeoutMs: knobs.opTimeoutMs, rng: rng.fork('final') };
+      const ctx: ClientContext = { endpoints: endpointsFor(0), worker: 0, opTimeoutMs: knobs.opTimeoutMs, rng: rng.fork('final'), ...serviceUrls() };
       let client: Client | undefined;
       for (let attempt = 0; !client && attempt < 50 && !finalAbort.signal.aborted; attempt++) {
         client = await clientFactory.open(ctx).catch(() => undefined);
@@ -448,6 +502,7 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     await procClients?.closeAll().catch(() => {});
     if (proxy) await proxy.close().catch((e: unknown) => problems.push(`fault proxy: ${errText(e)}`));
     if (cluster) await cluster.teardown().catch((e) => problems.push(`backend: ${errText(e)}`));
+    if (services) await services.close().catch((e: unknown) => problems.push(`workload services: ${errText(e)}`));
     if (customStop) await customStop().catch((e) => problems.push(`system: ${errText(e)}`));
     recorder.close();
     rmSync(tmpRoot, { recursive: true, force: true });
@@ -474,7 +529,8 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
   Object.assign(stats, counters);
   stats.opsPerSec = stats.workloadMs ? Math.round((counters.invoked * 1000) / stats.workloadMs) : 0;
   stats.totalMs = Math.round(performance.now() - t0);
-  const exitCode = harnessFailure ? 70 : exitCodeFor(verdict, scenario.expect);
+  const perChecker = results.map((r, i) => ({ expect: scenario.checkers[i]?.expect, valid: r.valid }));
+  const exitCode = harnessFailure ? 70 : exitCodeFor(verdict, scenario.expect, perChecker);
   const outcome: RunOutcome = { runDir: run.dir, verdict, expected: scenario.expect, exitCode, results, stats, reproduce, interrupted: interrupted(), ...(error ? { error } : {}) };
   writeJsonFile(run.results, {
     scenario: scenario.name,

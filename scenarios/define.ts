@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import type { BackendSpec, Endpoint } from '../harness/backends/types.js';
-import { validateCheckers, type CheckerSpec } from '../harness/checkers.js';
+import { CHECKER_NAMES, validateCheckers, type CheckerSpec } from '../harness/checkers.js';
 import type { NemesisSpec } from '../harness/faults/schedule.js';
 import type { ClientFactory, Workload } from '../workloads/types.js';
 import { backendSchema, nemesisSchema, oneOf, parseOrThrow, runDefaultsSchema, ScenarioError, strict } from './validate.js';
@@ -74,7 +74,10 @@ const scenarioSchema = strict({
   workload: withFns(['generator', 'finalOps'], 'a workload (e.g. registerWorkload())'),
   client: withFns(['open'], 'a client factory (e.g. redisRegisterClient())'),
   nemesis: v.optional(nemesisSchema),
-  checkers: v.pipe(v.array(v.looseObject({ checker: oneOf(['linearizable', 'custom'] as const) }), 'expected a list of checkers'), v.minLength(1, 'expected at least one checker')),
+  checkers: v.pipe(
+    v.array(v.looseObject({ checker: oneOf(CHECKER_NAMES), expect: v.optional(oneOf(['valid', 'invalid'] as const)) }), 'expected a list of checkers'),
+    v.minLength(1, 'expected at least one checker'),
+  ),
   expect: v.optional(oneOf(['valid', 'invalid'] as const)),
   defaults: v.optional(runDefaultsSchema),
 });
@@ -87,6 +90,9 @@ export function defineScenario(config: ScenarioConfig): Scenario {
   }
   if (config.nemesis?.faults.some((f) => f.kind === 'pause' && f.scope === 'client') && config.defaults?.clientMode !== 'process') {
     throw new ScenarioError(`invalid scenario "${config.name}": pausing clients (pause with scope "client") needs defaults.clientMode "process"`);
+  }
+  if (config.nemesis?.faults.some((f) => f.kind !== 'kill' && f.target === 'holder' && f.scope !== 'client')) {
+    throw new ScenarioError(`invalid scenario "${config.name}": target "holder" names a client holding a lock: use it with scope "client"`);
   }
   if (config.system && config.nemesis?.faults.some((f) => f.kind !== 'link')) {
     throw new ScenarioError(`invalid scenario "${config.name}": kill and pause faults need a built-in "backend"; a custom "system" supports link faults only`);

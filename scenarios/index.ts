@@ -8,6 +8,15 @@ import { isScenario, ScenarioError, type Scenario } from './define.js';
 
 /** Built-in scenarios by name, loaded lazily so listing them starts no clients. */
 export const BUILTIN_SCENARIOS: Record<string, () => Promise<Scenario>> = {
+  'lock-etcd': async () => (await import('./lock-etcd.js')).default,
+  'lock-etcd-pause': async () => (await import('./lock-etcd-pause.js')).default,
+  'lock-pg-advisory': async () => (await import('./lock-pg-advisory.js')).default,
+  'lock-redis-naive': async () => (await import('./lock-redis-naive.js')).default,
+  'lock-redis-token': async () => (await import('./lock-redis-token.js')).default,
+  'lock-redis-token-pause': async () => (await import('./lock-redis-token-pause.js')).default,
+  'lock-redlock': async () => (await import('./lock-redlock.js')).default,
+  'lock-redlock-restart': async () => (await import('./lock-redlock-restart.js')).default,
+  'lock-zookeeper': async () => (await import('./lock-zookeeper.js')).default,
   'register-etcd': async () => (await import('./register-etcd.js')).default,
   'register-redis': async () => (await import('./register-redis.js')).default,
 };

@@ -22,9 +22,18 @@ export interface OpOutcome {
   node?: string;
 }
 
-/** Per-worker source of operations. Deterministic given the seed; `null` means this worker is done. */
+/** What the worker's previous op was and how it ended, for generators that react (a lock loop retries a failed acquire). */
+export interface LastOp {
+  request: OpRequest;
+  outcome: OpOutcome;
+}
+
+/**
+ * Per-worker source of operations; `null` means this worker is done. Deterministic given the seed and the outcomes
+ * it is shown (`last` is undefined for the first op; generators that do not react ignore it).
+ */
 export interface OpGenerator {
-  next(): OpRequest | null;
+  next(last?: LastOp): OpRequest | null;
 }
 
 /** Read-only facts a client needs to connect. */
@@ -37,6 +46,8 @@ export interface ClientContext {
   opTimeoutMs: number;
   /** A private random stream (e.g. for picking which node to talk to). */
   rng: Rng;
+  /** URLs of the workload's harness-side services (e.g. `resource` for the lock workload's guarded resource). */
+  services?: Readonly<Record<string, string>>;
 }
 
 /** A connection to the system under test for one worker. Reopened after an `info` outcome. */
@@ -63,4 +74,22 @@ export interface Workload<Options = Record<string, unknown>> {
   generator(worker: number, rng: Rng): OpGenerator;
   /** Ops run once after the final heal and quiet period (e.g. a read of every key). */
   finalOps(): OpRequest[];
+  /**
+   * Harness-side services the clients talk to besides the system under test (the lock workload's guarded
+   * resource). Started before the clients, closed at teardown; `record` appends a bare record to the history.
+   */
+  services?(ctx: ServiceContext): Promise<RunningServices>;
+}
+
+/** What a workload's services may use: the history and the harness log. */
+export interface ServiceContext {
+  /** Appends a record (e.g. `{ process: 'resource', type: 'info', f: 'write', value }`); index and time are added. */
+  record(rec: Record<string, unknown>): void;
+  log(line: string): void;
+}
+
+/** Started services: their URLs by name (passed to clients as `ctx.services`) and how to stop them. */
+export interface RunningServices {
+  urls: Record<string, string>;
+  close(): Promise<void>;
 }

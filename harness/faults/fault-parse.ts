@@ -34,9 +34,13 @@ function parseFault(item: string): FaultSpec {
       throw new UsageError(`--nemesis: unknown word ${JSON.stringify(part)} in ${JSON.stringify(item)}; scopes: client, node; targets: ${FAULT_TARGETS.join(', ')}`);
     }
   }
+  if (target === 'holder' && (word === 'kill' || scope === 'node')) {
+    throw new UsageError(`--nemesis: ${item}: "holder" names a client holding a lock; use it as pause:client:holder or link-<mode>:client:holder`);
+  }
   if (word === 'kill') return { kind: word, target: target ?? 'one' };
   if (word === 'pause') {
     if (scope === 'client' && (target === 'leader' || target === 'primary')) throw new UsageError(`--nemesis: ${item}: "${target}" names a node, not a client`);
+    if (scope !== 'client' && target === 'holder') throw new UsageError(`--nemesis: ${item}: "holder" names a client holding a lock: write pause:client:holder`);
     return scope === 'client' ? { kind: 'pause', target: target ?? 'one', scope } : { kind: 'pause', target: target ?? 'one' };
   }
   const mode = word!.slice('link-'.length) as LinkMode;

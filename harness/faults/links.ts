@@ -53,8 +53,8 @@ export async function createClientLinks(
 }
 
 /** A peer link (e.g. replica -> primary) through the proxy. */
-export async function createPeerLink(api: LinkProxyApi, from: string, to: string, upstream: Endpoint, prefix = ''): Promise<Link> {
-  const name = `${prefix}${from}-${to}`;
+export async function createPeerLink(api: LinkProxyApi, from: string, to: string, upstream: Endpoint, prefix = '', suffix = ''): Promise<Link> {
+  const name = `${prefix}${from}-${to}${suffix}`;
   const info = await api.createProxy({ name, upstream: `${upstream.host}:${upstream.port}`, listen: '127.0.0.1:0' });
   return { name, from, node: to, listen: parseHostPort(info.listen), upstream };
 }

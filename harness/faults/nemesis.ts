@@ -26,7 +26,12 @@ export interface NemesisWorld {
   workers: number;
   /** Client processes (client mode `process`), for pause faults with scope `client`. */
   clients?: { pause(worker: number): boolean; resume(worker: number): boolean };
+  /** Workers holding a lock right now (target `holder`). */
+  holders?: () => number[];
 }
+
+/** How long a `holder` fault waits for some client to hold a lock before it gives up on this window. */
+const HOLDER_WAIT_MS = 2000;
 
 interface Toxic {
   proxy: string;
@@ -99,6 +104,19 @@ export class Nemesis {
     if (problems.length > 0) this.log(`heal: ${problems.join('; ')}`);
   }
 
+  /** The workers holding a lock, waiting briefly for one if nobody holds one right now. */
+  private async holders(): Promise<number[]> {
+    if (!this.world.holders) throw new Error('target "holder" needs a workload with locks (acquire/release ops)');
+    const until = performance.now() + HOLDER_WAIT_MS;
+    let held = this.world.holders();
+    while (held.length === 0 && performance.now() < until) {
+      await sleep(2);
+      held = this.world.holders();
+    }
+    if (held.length === 0) this.log(`nemesis: no client held a lock for ${HOLDER_WAIT_MS} ms; this window hits nobody`);
+    return held;
+  }
+
   private chooseSeeded<T>(window: ScheduledFault, items: readonly T[], count: number): T[] {
     return this.rng.fork(`window-${window.id}-${window.pick}`).sample(items, count);
   }
@@ -124,7 +142,7 @@ export class Nemesis {
     let nodes: NodeHandle[] = [];
     let workers: number[] = [];
     if ((fault.kind === 'link' || fault.kind === 'pause') && fault.scope === 'client') {
-      const all = Array.from({ length: this.world.workers }, (_, i) => i);
+      const all = fault.target === 'holder' ? await this.holders() : Array.from({ length: this.world.workers }, (_, i) => i);
       workers = this.chooseSeeded(window, all, targetCount(fault.target, all.length));
       targets = workers.map((w) => `w${w}`);
       if (fault.kind === 'link') links = this.world.links.filter((l) => l.worker !== undefined && workers.includes(l.worker));
@@ -200,6 +218,9 @@ export class Nemesis {
         await add('upstream', 'bandwidth', { rate: fault.rateKBps ?? 0 });
         await add('downstream', 'bandwidth', { rate: fault.rateKBps ?? 0 });
         return;
+      case 'reply-loss':
+        await add('downstream', 'limit_data', { bytes: 0 });
+        return;
     }
   }
 
@@ -237,6 +258,6 @@ function describeFault(fault: FaultSpec, window: ScheduledFault): Record<string,
   const idiom =
     fault.kind !== 'link'
       ? undefined
-      : { down: 'enabled:false (refused)', blackhole: 'timeout:0 both ways (silent)', latency: 'latency downstream', reset: 'reset_peer upstream', bandwidth: 'bandwidth both ways' }[fault.mode];
+      : { down: 'enabled:false (refused)', blackhole: 'timeout:0 both ways (silent)', latency: 'latency downstream', reset: 'reset_peer upstream', bandwidth: 'bandwidth both ways', 'reply-loss': 'limit_data 0 downstream (request runs, reply lost)' }[fault.mode];
   return { ...fault, ...(window.latencyMs !== undefined ? { latencyMs: window.latencyMs } : {}), ...(idiom ? { idiom } : {}), window: window.id };
 }

@@ -4,13 +4,19 @@
  */
 import type { Rng } from '../seed.js';
 
-/** Which nodes (or clients) a fault hits; resolved when the fault starts, from a seeded pick. */
-export type FaultTarget = 'one' | 'minority' | 'majority' | 'all' | 'leader' | 'primary';
-export const FAULT_TARGETS: readonly FaultTarget[] = ['one', 'minority', 'majority', 'all', 'leader', 'primary'];
+/**
+ * Which nodes (or clients) a fault hits; resolved when the fault starts, from a seeded pick. `holder` (client scope
+ * only) is a client that holds a lock right then: the pause that outlives a lease.
+ */
+export type FaultTarget = 'one' | 'minority' | 'majority' | 'all' | 'leader' | 'primary' | 'holder';
+export const FAULT_TARGETS: readonly FaultTarget[] = ['one', 'minority', 'majority', 'all', 'leader', 'primary', 'holder'];
 
-/** How a link fault cuts: refused connections, silence, slowness, resets or a throttle (toxiproxy-api.md §9). */
-export type LinkMode = 'down' | 'blackhole' | 'latency' | 'reset' | 'bandwidth';
-export const LINK_MODES: readonly LinkMode[] = ['down', 'blackhole', 'latency', 'reset', 'bandwidth'];
+/**
+ * How a link fault cuts: refused connections, silence, slow replies, resets, a throttle (toxiproxy-api.md §9), or
+ * `reply-loss`: requests still reach the server and run, but the connection closes when the first reply comes back.
+ */
+export type LinkMode = 'down' | 'blackhole' | 'latency' | 'reset' | 'bandwidth' | 'reply-loss';
+export const LINK_MODES: readonly LinkMode[] = ['down', 'blackhole', 'latency', 'reset', 'bandwidth', 'reply-loss'];
 
 /** One kind of fault the nemesis may inject. */
 export type FaultSpec =
@@ -82,6 +88,7 @@ export function targetCount(target: FaultTarget, n: number): number {
     case 'one':
     case 'leader':
     case 'primary':
+    case 'holder':
       return Math.min(1, n);
     case 'minority':
       return Math.max(1, Math.ceil(n / 2) - 1);

@@ -105,7 +105,7 @@ describe('faultline check (CLI)', function () {
       [['check', 'test/fixtures/cas-register-valid.jsonl', '--model', 'register', '--initial', '{oops'], /--initial expects JSON/],
       [['check', 'test/fixtures/cas-register-valid.jsonl', '--model', 'register', '--opt', 'bogus=1'], /bogus/],
       [['check', 'test/fixtures/cas-register-valid.jsonl', '--model', 'register', '--format', 'xml'], /Allowed choices are jsonl, edn/],
-      [['check', 'test/fixtures/cas-register-valid.jsonl'], /required option '-m, --model <name>'/],
+      [['check', 'test/fixtures/cas-register-valid.jsonl'], /--checker linearizable needs --model <name>; models: /],
       [['check', 'test/fixtures/cas-register-valid.jsonl', '--model', 'register', '--frobnicate'], /unknown option '--frobnicate'/],
     ];
     for (const [args, message] of cases) {

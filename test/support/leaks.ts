@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const BACKEND = /redis-server|(^|\/)etcd( |$)|QuorumPeerMain|postgres|faultline-sleeper/;
+const BACKEND = /redis-server|(^|\/)etcd( |$)|QuorumPeerMain|postgres|faultline-sleeper|client-child\.[jt]s/;
 
 /** pid -> command line of every live backend-looking process. */
 export function backendProcesses(): Map<number, string> {

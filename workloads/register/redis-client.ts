@@ -3,18 +3,14 @@
  * file is the outcome classification: `fail` only when the command provably never reached Redis or Redis refused
  * it; everything the client cannot prove is `info`.
  *
- * What ioredis 5 does with the options below (verified against a real redis-server, see
- * test/integration/register-clients.test.ts):
- * - not connected (refused, reconnecting) with `enableOfflineQueue: false`: the command is rejected at once with
- *   "Stream isn't writeable and enableOfflineQueue options is false" and nothing is written to any socket.
- * - server stops answering: `commandTimeout` rejects with "Command timed out" (the command was written).
- * - connection lost with commands in flight: they are rejected with `MaxRetriesPerRequestError` (they were written).
+ * The ioredis settings and the outcome rules live in ../redis-honest.ts.
  */
 import { Redis } from 'ioredis';
 import type { Endpoint } from '../../harness/backends/types.js';
+import { honestRedis, RedisLink, redisWriteFailure } from '../redis-honest.js';
 import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../types.js';
 import { parseRegisterValue } from './generator.js';
-import { message, settle, type Settled } from '../settle.js';
+import { message, settle } from '../settle.js';
 
 /** Which node to talk to and where the keys live. */
 export interface RedisRegisterOptions {
@@ -38,9 +34,6 @@ end
 redis.call('SET', KEYS[1], ARGV[3])
 return 1`;
 
-/** ioredis rejects with exactly this message when it refused to write the command (offline queue disabled). */
-const NOT_WRITTEN = "Stream isn't writeable and enableOfflineQueue options is false";
-
 /** The Redis connection with our script defined on it. */
 type CasRedis = Redis & { faultlineCas(key: string, hasOld: string, old: string, next: string): Promise<number> };
 
@@ -54,8 +47,7 @@ export function pickEndpoint(endpoints: ClientContext['endpoints'], node: number
 }
 
 class RedisRegisterClient implements Client {
-  /** The last connection-level error ioredis emitted, for fail messages. */
-  private lastError = '';
+  private readonly link: RedisLink;
 
   constructor(
     private readonly redis: CasRedis,
@@ -63,9 +55,7 @@ class RedisRegisterClient implements Client {
     private readonly node: string,
     private readonly timeoutMs: number,
   ) {
-    redis.on('error', (e: unknown) => {
-      this.lastError = message(e);
-    });
+    this.link = new RedisLink(redis);
   }
 
   async invoke(op: OpRequest, signal: AbortSignal): Promise<OpOutcome> {
@@ -73,9 +63,8 @@ class RedisRegisterClient implements Client {
     // Rule: aborted before anything was sent -> fail (nothing reached Redis).
     if (signal.aborted) return { type: 'fail', error: 'aborted before sending', node };
     // Rule: not connected -> fail. We do not even call ioredis, so the command provably never left this process.
-    if (this.redis.status !== 'ready') {
-      return { type: 'fail', error: `not connected (${this.redis.status}${this.lastError ? `: ${this.lastError}` : ''})`, node };
-    }
+    const notReady = this.link.notReady();
+    if (notReady) return { type: 'fail', error: notReady, node };
     const key = this.prefix + String(op.key);
     switch (op.f) {
       case 'read': {
@@ -87,7 +76,7 @@ class RedisRegisterClient implements Client {
       case 'write': {
         const r = await settle(this.redis.set(key, String(op.value)), signal, this.timeoutMs);
         if (r.ok) return { type: 'ok', node };
-        return this.writeFailure(r, node);
+        return redisWriteFailure(r, node);
       }
       case 'cas': {
         const [old, next] = op.value as [unknown, unknown];
@@ -95,27 +84,11 @@ class RedisRegisterClient implements Client {
         const r = await settle(this.redis.faultlineCas(key, hasOld, hasOld === '1' ? String(old) : '', String(next)), signal, this.timeoutMs);
         // Rule: the script ran and the comparison failed -> fail (it wrote nothing).
         if (r.ok) return r.value === 1 ? { type: 'ok', node } : { type: 'fail', error: 'cas: value differs', node };
-        return this.writeFailure(r, node);
+        return redisWriteFailure(r, node);
       }
       default:
         throw new Error(`register client (redis): unknown f ${JSON.stringify(op.f)}; expected read, write or cas`);
     }
-  }
-
-  /** Outcome of a write or cas that did not complete normally. */
-  private writeFailure(r: Settled<unknown> & { ok: false }, node: string): OpOutcome {
-    const text = `${r.cause}: ${message(r.error)}`;
-    if (r.cause === 'error') {
-      // Rule: ioredis refused to write it (connection dropped between our status check and the call, or a cas
-      // whose EVALSHA got NOSCRIPT and whose EVAL fallback could not be written) -> fail.
-      if (message(r.error) === NOT_WRITTEN) return { type: 'fail', error: text, node };
-      // Rule: Redis answered with an error (READONLY, OOM, LOADING, WRONGTYPE, ...) -> fail: SET and the script
-      // are atomic and the script errors only before its SET, so an error reply means nothing changed.
-      if ((r.error as { name?: unknown } | null)?.name === 'ReplyError') return { type: 'fail', error: text, node };
-    }
-    // Rule: timeout, abort after sending, connection lost mid-command (MaxRetriesPerRequestError, ECONNRESET,
-    // "Connection is closed.") -> info: the command was written and may have been applied.
-    return { type: 'info', error: text, node };
   }
 
   async close(): Promise<void> {
@@ -127,30 +100,6 @@ class RedisRegisterClient implements Client {
   }
 }
 
-function connection(endpoint: Endpoint, timeoutMs: number): Redis {
-  return new Redis({
-    host: endpoint.host,
-    port: endpoint.port,
-    lazyConnect: true,
-    // Never queue: a command issued while disconnected is rejected unsent (-> fail) instead of sent later.
-    enableOfflineQueue: false,
-    // In-flight commands are rejected as soon as the connection drops (-> info) instead of being retried.
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    autoResubscribe: false,
-    // Reconnect quickly in the background so a restarted node is used again without reopening the client.
-    retryStrategy: () => Math.min(100, Math.max(10, Math.floor(timeoutMs / 10))),
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    // A LOADING node answers with an error reply (-> fail), which is all the ready check would wait for.
-    enableReadyCheck: false,
-    // No CLIENT SETINFO round trips before `ready`: a reconnect (after every info) costs one TCP handshake only.
-    disableClientInfo: true,
-    // Latency matters more than batching for a one-op-in-flight worker.
-    noDelay: true,
-  });
-}
-
 /** Factory for the Redis register client; one connection per worker, opened once and reused until an `info`. */
 export function redisRegisterClient(opts: RedisRegisterOptions = {}): ClientFactory {
   const prefix = opts.keyPrefix ?? '';
@@ -158,7 +107,7 @@ export function redisRegisterClient(opts: RedisRegisterOptions = {}): ClientFact
     name: 'redis',
     async open(ctx: ClientContext): Promise<Client> {
       const { node, endpoint } = pickEndpoint(ctx.endpoints, opts.node);
-      const redis = connection(endpoint, ctx.opTimeoutMs);
+      const redis = honestRedis(endpoint, ctx.opTimeoutMs);
       // Defined once per connection (not per op); ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT.
       redis.defineCommand('faultlineCas', { numberOfKeys: 1, lua: CAS_LUA });
       const client = new RedisRegisterClient(redis as CasRedis, prefix, node, ctx.opTimeoutMs);

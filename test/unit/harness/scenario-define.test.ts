@@ -39,7 +39,7 @@ describe('defineScenario', () => {
     assert.throws(() => defineScenario(bad({ defaults: { timelimit: 5 } })), /unknown field "timelimit" \(valid: clients, timeLimitMs, opLimit, opTimeoutMs, thinkMs, clientMode\)/);
     assert.throws(() => defineScenario(bad({ expect: 'maybe' })), /expect: got "maybe", expected one of: valid, invalid/);
     assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'linearizable', model: 'registr' }] })), /unknown model "registr"/);
-    assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'elle' }] })), /checkers\.0\.checker: got "elle", expected one of: linearizable, custom/);
+    assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'elle' }] })), /checkers\.0\.checker: got "elle", expected one of: linearizable, mutex, overlap, fencing, lost-update, custom/);
     assert.throws(() => defineScenario(bad({ checkers: [] })), /checkers: expected at least one checker/);
     assert.throws(() => defineScenario(bad({ client: {} })), /client: expected a client factory/);
     assert.throws(() => defineScenario(bad({ name: 'has space' })), /name: use letters, digits/);
@@ -53,14 +53,23 @@ describe('defineScenario', () => {
 
 describe('scenario registry', () => {
   it('lists the built-in scenarios and loads them by name', async () => {
-    assert.deepEqual(scenarioNames(), ['register-etcd', 'register-redis']);
+    const locks = ['lock-etcd', 'lock-etcd-pause', 'lock-pg-advisory', 'lock-redis-naive', 'lock-redis-token', 'lock-redis-token-pause', 'lock-redlock', 'lock-redlock-restart', 'lock-zookeeper'];
+    assert.deepEqual(scenarioNames(), [...locks, 'register-etcd', 'register-redis']);
     const s = await loadScenario('register-etcd');
     assert.equal(s.name, 'register-etcd');
     assert.equal(s.backend?.kind, 'etcd');
+    // Every built-in scenario loads, validates, and says what it expects.
+    for (const name of scenarioNames()) {
+      const loaded = await loadScenario(name);
+      assert.equal(loaded.name, name);
+      assert.ok(loaded.expect === 'valid' || loaded.expect === 'invalid');
+    }
+    const pause = await loadScenario('lock-redis-token-pause');
+    assert.deepEqual(pause.checkers.map((c) => [c.checker, c.expect]), [['mutex', undefined], ['overlap', 'invalid'], ['fencing', 'valid'], ['lost-update', 'valid']]);
   });
 
   it('rejects unknown names and missing files with a clear message', async () => {
-    await assert.rejects(loadScenario('register-mongo'), /unknown scenario "register-mongo"; built-in scenarios: register-etcd, register-redis/);
+    await assert.rejects(loadScenario('register-mongo'), /unknown scenario "register-mongo"; built-in scenarios: lock-etcd, .*, register-etcd, register-redis/);
     await assert.rejects(loadScenario('./nope.ts'), /scenario file not found: .*nope\.ts/);
   });
 });
