@@ -79,3 +79,62 @@ export function redisWriteFailure(r: Settled<unknown> & { ok: false }, node?: st
   // "Connection is closed.") -> info: the command was written and may have been applied.
   return { type: 'info', error: text, ...at };
 }
+
+/** One honest connection to one node, connecting; an unreachable node is not an error here. */
+export async function openHonestRedis(endpoint: Endpoint, timeoutMs: number): Promise<{ redis: Redis; link: RedisLink }> {
+  const redis = honestRedis(endpoint, timeoutMs);
+  const link = new RedisLink(redis);
+  // ioredis keeps reconnecting in the background; until it is up every op fails unsent.
+  await redis.connect().catch(() => undefined);
+  return { redis, link };
+}
+
+/** Closes a connection; never throws. */
+export function closeQuietly(redis: Redis): void {
+  try {
+    redis.disconnect(false);
+  } catch {
+    // close never throws
+  }
+}
+
+/**
+ * Deletes every key starting with one of `prefixes` on every endpoint (an empty prefix: FLUSHALL). Replicas answer
+ * READONLY: clearing the primary clears them through replication, so that is not an error. `what` names the caller
+ * in errors.
+ */
+export async function clearRedisKeys(endpoints: readonly { node: string; endpoint: Endpoint }[], prefixes: readonly string[], what: string): Promise<void> {
+  for (const { node, endpoint } of endpoints) {
+    const redis = new Redis({ host: endpoint.host, port: endpoint.port, lazyConnect: true, retryStrategy: () => null, connectTimeout: 5000, commandTimeout: 10_000, maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      for (const prefix of prefixes) {
+        if (prefix === '') {
+          await redis.flushall();
+          continue;
+        }
+        let cursor = '0';
+        do {
+          const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+          cursor = nextCursor;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== '0');
+      }
+    } catch (e) {
+      if (!/READONLY/.test(message(e))) throw new Error(`${what} on ${node} (${endpoint.host}:${endpoint.port}) failed: ${message(e)}`);
+    } finally {
+      closeQuietly(redis);
+    }
+  }
+}
+
+/** Answers for an op that must not be sent (aborted already, or not connected): `undefined` when it may be sent. */
+export function unsendable(link: RedisLink, signal: AbortSignal, node: string): OpOutcome | undefined {
+  // Rule: aborted before anything was sent -> fail (nothing reached Redis).
+  if (signal.aborted) return { type: 'fail', error: 'aborted before sending', node };
+  // Rule: not connected -> fail. We do not even call ioredis, so the command provably never left this process.
+  const notReady = link.notReady();
+  if (notReady) return { type: 'fail', error: notReady, node };
+  return undefined;
+}

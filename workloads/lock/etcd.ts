@@ -20,9 +20,9 @@
  * with the default 1000 ms election timeout), never lowers them: the requested TTL is a safe lower bound for our
  * own validity window, and keep-alive answers tell us the TTL actually granted.
  */
-import { ClientClosedError, Etcd3, EtcdLeaseInvalidError, type IOptions, type Lease } from 'etcd3';
+import { ClientClosedError, Etcd3, EtcdLeaseInvalidError, type Lease } from 'etcd3';
 import type { Endpoint } from '../../harness/backends/types.js';
-import { etcdNotSent } from '../register/etcd-client.js';
+import { etcdNotSent, ONCE } from '../register/etcd-client.js';
 import { message, settle, type Settled } from '../settle.js';
 import type { ClientContext, OpOutcome } from '../types.js';
 import type { LockBackend, LockContext, LockSession } from './types.js';
@@ -34,22 +34,9 @@ export interface EtcdLockOptions {
 
 export const DEFAULT_ETCD_LOCK_PREFIX = 'faultline/lock/';
 
-type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+/** A signal that never aborts, for etcd3 calls whose deadline we enforce ourselves. */
 const NEVER = new AbortController().signal;
-const noEvent = () => ({ dispose: () => undefined });
 
-/** A cockatiel-compatible policy that runs the call once (as in register/etcd-client.ts): our timeouts, our outcomes. */
-const ONCE = {
-  onSuccess: noEvent,
-  onFailure: noEvent,
-  execute: <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> => {
-    try {
-      return Promise.resolve(fn({ signal: NEVER }));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  },
-} as unknown as Policy;
 
 function etcdClient(endpoints: readonly { endpoint: Endpoint }[]): Etcd3 {
   if (endpoints.length === 0) throw new Error('etcd lock: no endpoints to connect to');

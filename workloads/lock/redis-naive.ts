@@ -3,14 +3,11 @@
  * It exists to be broken: with no token, a holder whose TTL ran out deletes the *next* holder's key on release and
  * lets a third client in, and it has no fencing number (lock-safety.md §4). The client itself is still honest about
  * what it knows (ok / fail / info, as register/redis-client.ts), so every overlap the checker finds is the recipe's.
- *
- * Also home of what the Redis lock backends share: opening one honest connection, and clearing leftover keys.
  */
 import { Redis } from 'ioredis';
-import type { Endpoint } from '../../harness/backends/types.js';
-import { honestRedis, RedisLink, redisWriteFailure } from '../redis-honest.js';
+import { clearRedisKeys, closeQuietly, openHonestRedis, redisWriteFailure, unsendable, type RedisLink } from '../redis-honest.js';
 import { pickEndpoint } from '../register/redis-client.js';
-import { message, settle } from '../settle.js';
+import { settle } from '../settle.js';
 import type { OpOutcome } from '../types.js';
 import type { LockBackend, LockContext, LockSession } from './types.js';
 
@@ -24,59 +21,6 @@ export interface RedisLockOptions {
 
 export const DEFAULT_LOCK_PREFIX = 'faultline:lock:';
 
-/** One honest connection (see ../redis-honest.ts) to one node; an unreachable node is not an error here. */
-export async function openLockRedis(endpoint: Endpoint, timeoutMs: number): Promise<{ redis: Redis; link: RedisLink }> {
-  const redis = honestRedis(endpoint, timeoutMs);
-  const link = new RedisLink(redis);
-  // ioredis keeps reconnecting in the background; until it is up every op fails unsent.
-  await redis.connect().catch(() => undefined);
-  return { redis, link };
-}
-
-/** Closes a connection; never throws. */
-export function closeQuietly(redis: Redis): void {
-  try {
-    redis.disconnect(false);
-  } catch {
-    // close never throws
-  }
-}
-
-/**
- * Deletes every key starting with one of `prefixes` on every endpoint. Replicas answer READONLY: clearing the
- * primary clears them through replication, so that is not an error.
- */
-export async function clearRedisLockKeys(endpoints: readonly { node: string; endpoint: Endpoint }[], prefixes: readonly string[]): Promise<void> {
-  for (const { node, endpoint } of endpoints) {
-    const redis = new Redis({ host: endpoint.host, port: endpoint.port, lazyConnect: true, retryStrategy: () => null, connectTimeout: 5000, commandTimeout: 10_000, maxRetriesPerRequest: 1 });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      for (const prefix of prefixes) {
-        let cursor = '0';
-        do {
-          const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-          cursor = nextCursor;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-      }
-    } catch (e) {
-      if (!/READONLY/.test(message(e))) throw new Error(`redis lock setup on ${node} (${endpoint.host}:${endpoint.port}) failed: ${message(e)}`);
-    } finally {
-      closeQuietly(redis);
-    }
-  }
-}
-
-/** Answers for an op that must not be sent (aborted already, or not connected): `undefined` when it may be sent. */
-export function unsendable(link: RedisLink, signal: AbortSignal, node: string): OpOutcome | undefined {
-  // Rule: aborted before anything was sent -> fail (nothing reached Redis).
-  if (signal.aborted) return { type: 'fail', error: 'aborted before sending', node };
-  // Rule: not connected -> fail. We do not even call ioredis, so the command provably never left this process.
-  const notReady = link.notReady();
-  if (notReady) return { type: 'fail', error: notReady, node };
-  return undefined;
-}
 
 class NaiveSession implements LockSession {
   constructor(
@@ -122,11 +66,11 @@ export function redisNaiveLock(opts: RedisLockOptions = {}): LockBackend {
     name: 'redis-naive',
     async open(ctx: LockContext): Promise<LockSession> {
       const { node, endpoint } = pickEndpoint(ctx.endpoints, opts.node);
-      const { redis, link } = await openLockRedis(endpoint, ctx.opTimeoutMs);
+      const { redis, link } = await openHonestRedis(endpoint, ctx.opTimeoutMs);
       return new NaiveSession(redis, link, prefix, node, ctx.opTimeoutMs, Math.max(1, Math.ceil(ctx.ttlMs / 1000)));
     },
     async setup(endpoints): Promise<void> {
-      await clearRedisLockKeys(endpoints, [prefix]);
+      await clearRedisKeys(endpoints, [prefix], 'redis lock setup');
     },
   };
 }

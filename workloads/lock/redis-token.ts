@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { redisWriteFailure, type RedisLink } from '../redis-honest.js';
+import { clearRedisKeys, closeQuietly, openHonestRedis, redisWriteFailure, unsendable, type RedisLink } from '../redis-honest.js';
 import { pickEndpoint } from '../register/redis-client.js';
 import { settle } from '../settle.js';
 import type { OpOutcome } from '../types.js';
-import { clearRedisLockKeys, closeQuietly, DEFAULT_LOCK_PREFIX, openLockRedis, unsendable, type RedisLockOptions } from './redis-naive.js';
+import { DEFAULT_LOCK_PREFIX, type RedisLockOptions } from './redis-naive.js';
 import type { LockBackend, LockContext, LockSession } from './types.js';
 
 /**
@@ -113,14 +113,14 @@ export function redisTokenLock(opts: RedisLockOptions = {}): LockBackend {
     name: 'redis-token',
     async open(ctx: LockContext): Promise<LockSession> {
       const { node, endpoint } = pickEndpoint(ctx.endpoints, opts.node);
-      const { redis, link } = await openLockRedis(endpoint, ctx.opTimeoutMs);
+      const { redis, link } = await openHonestRedis(endpoint, ctx.opTimeoutMs);
       // Defined once per connection; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT.
       redis.defineCommand('faultlineLockAcquire', { numberOfKeys: 2, lua: ACQUIRE_LUA });
       redis.defineCommand('faultlineLockRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
       return new TokenSession(redis as TokenRedis, link, prefix, node, ctx.opTimeoutMs, Math.max(1, Math.ceil(ctx.ttlMs)));
     },
     async setup(endpoints): Promise<void> {
-      await clearRedisLockKeys(endpoints, [prefix, fenceKey(prefix)]);
+      await clearRedisKeys(endpoints, [prefix, fenceKey(prefix)], 'redis lock setup');
     },
   };
 }

@@ -39,10 +39,10 @@
 // @ts-expect-error -- redlock 5.0.0-beta.2 ships dist/index.d.ts, but its "exports" map hides it (TS7016).
 import RedlockModule from 'redlock';
 import type { Redis } from 'ioredis';
-import { NOT_WRITTEN, type RedisLink } from '../redis-honest.js';
+import { clearRedisKeys, closeQuietly, NOT_WRITTEN, openHonestRedis, type RedisLink } from '../redis-honest.js';
 import { message, settle } from '../settle.js';
 import type { OpOutcome } from '../types.js';
-import { clearRedisLockKeys, closeQuietly, DEFAULT_LOCK_PREFIX, openLockRedis } from './redis-naive.js';
+import { DEFAULT_LOCK_PREFIX } from './redis-naive.js';
 import type { LockBackend, LockContext, LockSession } from './types.js';
 
 export interface RedlockOptions {
@@ -269,7 +269,7 @@ export function redlockLock(opts: RedlockOptions = {}): LockBackend {
     async open(ctx: LockContext): Promise<LockSession> {
       if (ctx.endpoints.length === 0) throw new Error('redlock: no endpoints to connect to');
       const commandTimeoutMs = Math.max(1, Math.floor(ctx.opTimeoutMs / 3));
-      const opened = await Promise.all(ctx.endpoints.map(async ({ node, endpoint }) => ({ node, ...(await openLockRedis(endpoint, commandTimeoutMs)) })));
+      const opened = await Promise.all(ctx.endpoints.map(async ({ node, endpoint }) => ({ node, ...(await openHonestRedis(endpoint, commandTimeoutMs)) })));
       const nodes = new Map(opened.map(({ node, redis, link }) => [redis, { node, link }] as const));
       const redlock = new RedlockCtor(
         nodes.keys(),
@@ -282,7 +282,7 @@ export function redlockLock(opts: RedlockOptions = {}): LockBackend {
       return new RedlockSession(redlock, nodes, prefix, ctx.opTimeoutMs, Math.max(1, Math.ceil(ctx.ttlMs)));
     },
     async setup(endpoints): Promise<void> {
-      await clearRedisLockKeys(endpoints, [prefix]);
+      await clearRedisKeys(endpoints, [prefix], 'redlock setup');
     },
   };
 }

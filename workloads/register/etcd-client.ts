@@ -31,7 +31,7 @@ const NEVER = new AbortController().signal;
 const noEvent = () => ({ dispose: () => undefined });
 
 /** A cockatiel-compatible policy that runs the call once: no retry, no circuit breaker, no host failover. */
-const ONCE = {
+export const ONCE = {
   onSuccess: noEvent,
   onFailure: noEvent,
   execute: <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> => {

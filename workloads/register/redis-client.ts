@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Endpoint } from '../../harness/backends/types.js';
-import { honestRedis, RedisLink, redisWriteFailure } from '../redis-honest.js';
+import { clearRedisKeys, honestRedis, RedisLink, redisWriteFailure } from '../redis-honest.js';
 import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../types.js';
 import { parseRegisterValue } from './generator.js';
 import { message, settle } from '../settle.js';
@@ -116,28 +116,7 @@ export function redisRegisterClient(opts: RedisRegisterOptions = {}): ClientFact
       return client;
     },
     async setup(endpoints): Promise<void> {
-      for (const { node, endpoint } of endpoints) {
-        const redis = new Redis({ host: endpoint.host, port: endpoint.port, lazyConnect: true, retryStrategy: () => null, connectTimeout: 5000, commandTimeout: 10_000, maxRetriesPerRequest: 1 });
-        redis.on('error', () => undefined);
-        try {
-          await redis.connect();
-          if (prefix === '') {
-            await redis.flushall();
-          } else {
-            let cursor = '0';
-            do {
-              const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
-              cursor = nextCursor;
-              if (keys.length > 0) await redis.del(...keys);
-            } while (cursor !== '0');
-          }
-        } catch (e) {
-          // Replicas refuse writes; clearing the primary clears them through replication.
-          if (!/READONLY/.test(message(e))) throw new Error(`redis register setup on ${node} (${endpoint.host}:${endpoint.port}) failed: ${message(e)}`);
-        } finally {
-          redis.disconnect(false);
-        }
-      }
+      await clearRedisKeys(endpoints, [prefix], 'redis register setup');
     },
   };
 }
