@@ -22,7 +22,7 @@
  */
 import { ClientClosedError, Etcd3, EtcdLeaseInvalidError, type Lease } from 'etcd3';
 import type { Endpoint } from '../../harness/backends/types.js';
-import { etcdNotSent, ONCE } from '../register/etcd-client.js';
+import { clearEtcdPrefix, etcdNotSent, ONCE } from '../register/etcd-client.js';
 import { message, settle, type Settled } from '../settle.js';
 import type { ClientContext, OpOutcome } from '../types.js';
 import type { LockBackend, LockContext, LockSession } from './types.js';
@@ -292,23 +292,7 @@ export function etcdLock(opts: EtcdLockOptions = {}): LockBackend {
       return new EtcdLockSession(etcdClient(ctx.endpoints), prefix, ctx.opTimeoutMs, ttlSeconds);
     },
     async setup(endpoints: ClientContext['endpoints']): Promise<void> {
-      const etcd = etcdClient(endpoints);
-      try {
-        // A fresh cluster may still be electing a leader: retry for a while.
-        const until = Date.now() + 30_000;
-        for (;;) {
-          try {
-            const del = prefix === '' ? etcd.delete().all() : etcd.delete().prefix(prefix);
-            await del.options({ deadline: Date.now() + 5000 }).exec();
-            return;
-          } catch (e) {
-            if (Date.now() > until) throw new Error(`etcd lock setup failed: ${message(e)}`);
-            await new Promise((r) => setTimeout(r, 200));
-          }
-        }
-      } finally {
-        etcd.close();
-      }
+      await clearEtcdPrefix(etcdClient(endpoints), prefix, 'etcd lock setup');
     },
   };
 }

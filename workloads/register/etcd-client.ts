@@ -153,23 +153,29 @@ export function etcdRegisterClient(opts: EtcdRegisterOptions = {}): ClientFactor
       return new EtcdRegisterClient(etcdClient(hostsOf(ctx.endpoints)), prefix, ctx.opTimeoutMs);
     },
     async setup(endpoints): Promise<void> {
-      const etcd = etcdClient(hostsOf(endpoints));
-      try {
-        // A fresh cluster may still be electing a leader: retry for a while.
-        const until = Date.now() + 30_000;
-        for (;;) {
-          try {
-            const del = prefix === '' ? etcd.delete().all() : etcd.delete().prefix(prefix);
-            await del.options({ deadline: Date.now() + 5000 }).exec();
-            return;
-          } catch (e) {
-            if (Date.now() > until) throw new Error(`etcd register setup failed: ${message(e)}`);
-            await new Promise((r) => setTimeout(r, 200));
-          }
-        }
-      } finally {
-        etcd.close();
-      }
+      await clearEtcdPrefix(etcdClient(hostsOf(endpoints)), prefix, 'etcd register setup');
     },
   };
+}
+
+/**
+ * Deletes every key under `prefix` (all keys when empty) and closes `etcd`. A fresh cluster may still be electing a
+ * leader, so it retries for up to 30 s; `what` names the caller in the error.
+ */
+export async function clearEtcdPrefix(etcd: Etcd3, prefix: string, what: string): Promise<void> {
+  try {
+    const until = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const del = prefix === '' ? etcd.delete().all() : etcd.delete().prefix(prefix);
+        await del.options({ deadline: Date.now() + 5000 }).exec();
+        return;
+      } catch (e) {
+        if (Date.now() > until) throw new Error(`${what} failed: ${message(e)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    etcd.close();
+  }
 }
