@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: the checker benchmark (bench/checker.ts) and the harness benchmark (bench/harness.ts), each in
- * its own child process, combined into one JSON document on stdout. Progress from both goes to stderr.
+ * `npm run bench`: the checker benchmark (bench/checker.ts), the harness benchmark (bench/harness.ts) and the
+ * transactional checker benchmark (bench/txn.ts), each in its own child process, combined into one JSON document
+ * on stdout. Progress from all goes to stderr.
  *
- *   npm run bench                          both
- *   npm run bench -- --only checker        one of them (checker | harness)
- *   npm run bench -- --quick               passed to both (smaller checker cases, shorter harness runs)
+ *   npm run bench                          all three
+ *   npm run bench -- --only checker        one of them (checker | harness | txn)
+ *   npm run bench -- --quick               passed to all (smaller checker cases, shorter harness runs, txn 10k/100k)
  *   npm run bench -- --filter cas          passed to the checker benchmark
  *   npm run bench -- --no-build            passed to the harness benchmark (use dist/ as it is)
  */
@@ -23,9 +24,10 @@ function flagValue(name: string): string | undefined {
   return v;
 }
 
+const SECTIONS = ['checker', 'harness', 'txn'];
 const only = flagValue('--only');
-if (only !== undefined && only !== 'checker' && only !== 'harness') {
-  process.stderr.write(`--only expects checker or harness, got ${JSON.stringify(only)}\n`);
+if (only !== undefined && !SECTIONS.includes(only)) {
+  process.stderr.write(`--only expects one of ${SECTIONS.join(', ')}, got ${JSON.stringify(only)}\n`);
   process.exit(2);
 }
 const quick = args.includes('--quick') ? ['--quick'] : [];
@@ -41,7 +43,8 @@ function child(file: string, childArgs: string[]): unknown {
   return JSON.parse(out) as unknown;
 }
 
-const result: { checker?: unknown; harness?: unknown } = {};
+const result: { checker?: unknown; harness?: unknown; txn?: unknown } = {};
 if (only === undefined || only === 'checker') result.checker = child('checker.ts', [...quick, ...(filter !== undefined ? ['--filter', filter] : [])]);
 if (only === undefined || only === 'harness') result.harness = child('harness.ts', [...quick, ...(args.includes('--no-build') ? ['--no-build'] : [])]);
+if (only === undefined || only === 'txn') result.txn = child('txn.ts', quick);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -14,6 +14,7 @@ import { parseBytes, parseDuration, UsageError, verdictWord } from './cli-values
 import { runCommand, listCommand, doctorCommand, proxyCommand, type RunFlags } from './cli-run.js';
 import { PROGRESS_MODES } from './progress.js';
 import { LOCK_CHECKER_NAMES, runCheckers, type LockCheckerName } from './checkers.js';
+import { collectList, runTxnCheck, TXN_CLI_CHECKERS } from './cli-check-txn.js';
 
 /** Exit codes shared by every subcommand (DESIGN.md). */
 export const EXIT = { valid: 0, invalid: 1, unknown: 2, usage: 64, harness: 70 } as const;
@@ -55,6 +56,12 @@ interface CheckFlags {
   opt: Record<string, unknown>;
   firstFailure?: boolean;
   json?: boolean;
+  consistencyModels?: string[];
+  anomalies?: string[];
+  total?: string;
+  accounts?: string;
+  negativeBalances?: boolean;
+  maxAnomalies?: string;
 }
 
 /** `--checker mutex|overlap|fencing|lost-update|locks`: the lock checkers on a lock history. */
@@ -76,6 +83,10 @@ async function runLockCheck(file: string, flags: CheckFlags): Promise<number> {
 }
 
 async function runCheck(file: string, flags: CheckFlags): Promise<number> {
+  if ((TXN_CLI_CHECKERS as readonly string[]).includes(flags.checker)) {
+    if (flags.model !== undefined) throw new UsageError(`--model applies to --checker linearizable only, not ${flags.checker}`);
+    return exitCodeFor({ valid: await runTxnCheck(file, flags) } as CheckResult);
+  }
   if (flags.checker !== 'linearizable') return runLockCheck(file, flags);
   if (flags.model === undefined) throw new UsageError(`--checker linearizable needs --model <name>; models: ${modelNames().join(', ')}`);
   const modelOptions: ModelOptions = { ...flags.opt };
@@ -124,15 +135,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('check')
-    .description('check a history: linearizability against a model, or the lock checkers')
+    .description('check a history: linearizability against a model, the lock checkers, transactional isolation (list-append, rw-register) or atomicity (bank, set, counter)')
     .argument('<file>', 'history file (JSONL, or Jepsen EDN: one map per line, [process type f value] tuples, or one vector)')
-    .addOption(new Option('-c, --checker <name>', 'which checker judges the history (locks = all four lock checkers)').choices(['linearizable', ...LOCK_CHECKER_NAMES, 'locks']).default('linearizable'))
+    .addOption(new Option('-c, --checker <name>', 'which checker judges the history (locks = all four lock checkers)').choices(['linearizable', ...LOCK_CHECKER_NAMES, 'locks', ...TXN_CLI_CHECKERS]).default('linearizable'))
     .option('-m, --model <name>', `model for --checker linearizable: ${modelNames().join(', ')}`)
     .addOption(new Option('-f, --format <format>', 'history format (default: by extension, else sniffed)').choices([...HISTORY_FORMATS]))
-    .option('-b, --budget <duration>', 'give up with UNKNOWN after this long, e.g. 10s, 500ms, 2m')
+    .option('-b, --budget <duration>', 'give up with UNKNOWN after this long, e.g. 10s, 500ms, 2m (list-append/rw-register: per cycle search, default 1s)')
+    .option('--consistency-models <models>', 'list-append/rw-register: models to check against, comma-separated (default strict-serializable), e.g. serializable,snapshot-isolation', collectList)
+    .option('--anomalies <types>', 'list-append/rw-register: extra anomaly types to forbid, comma-separated, e.g. G2-item', collectList)
+    .option('--total <n>', 'bank: the money in all accounts (default: the sum of the first read, stated in the result)')
+    .option('--accounts <n>', 'bank: number of accounts (ids 0..n-1); reads naming others are errors')
+    .option('--negative-balances', 'bank: allow negative balances')
+    .option('--max-anomalies <n>', 'list-append/rw-register/bank/set/counter: anomalies shown per type in text output (default 3)')
     .option('--memo <size>', 'memo memory per partition before giving up, e.g. 512mb, 2gb (default 1gb)')
     .option('--initial <json>', 'initial state as JSON, e.g. \'""\' for kv appends, 0 or null for registers')
-    .option('--opt <key=value>', 'model option (repeatable), e.g. --opt nilReadAny=true', collectOpt, {})
+    .option('--opt <key=value>', 'model or checker option (repeatable), e.g. --opt nilReadAny=true, --opt wfrKeys=true', collectOpt, {})
     .option('--first-failure', 'stop at the first failing partition instead of reporting all')
     .option('--json', 'print the full CheckResult as JSON (stats.ms = checking time, parsing excluded)')
     .action(async (file: string, flags: CheckFlags) => setExit(await runCheck(file, flags)));

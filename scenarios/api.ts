@@ -26,3 +26,18 @@ export {
   type LockSession,
 } from '../workloads/lock/index.js';
 export { Rng } from '../harness/seed.js';
+export { TXN_CHECKER_NAMES, ATOMICITY_CHECKER_NAMES, checkerLabel } from '../harness/checkers.js';
+export { listAppendWorkload, type ListAppendOptions, type KeyDist } from '../workloads/list-append/generator.js';
+export { rwRegisterWorkload, type RwRegisterOptions } from '../workloads/rw-register/generator.js';
+export { bankWorkload, type BankWorkloadOptions } from '../workloads/bank/generator.js';
+export { BANK_DEFAULTS, initialBalances, type BankSetup } from '../workloads/bank/accounts.js';
+export { setWorkload, type SetWorkloadOptions } from '../workloads/set/generator.js';
+export { PG_ISOLATIONS, type PgIsolation, type PgTxnOptions } from '../workloads/txn-pg.js';
+export { pgListAppendClient } from '../workloads/list-append/pg.js';
+export { pgRwRegisterClient } from '../workloads/rw-register/pg.js';
+export { pgBankClient, type PgBankOptions } from '../workloads/bank/pg.js';
+export { pgSetClient } from '../workloads/set/pg.js';
+export { redisListAppendClient, type RedisListAppendOptions } from '../workloads/list-append/redis.js';
+export { etcdListAppendClient, type EtcdListAppendOptions } from '../workloads/list-append/etcd.js';
+export { redisBankClient, type RedisBankKind, type RedisBankOptions } from '../workloads/bank/redis.js';
+export { etcdBankClient } from '../workloads/bank/etcd.js';

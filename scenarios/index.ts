@@ -8,6 +8,15 @@ import { isScenario, ScenarioError, type Scenario } from './define.js';
 
 /** Built-in scenarios by name, loaded lazily so listing them starts no clients. */
 export const BUILTIN_SCENARIOS: Record<string, () => Promise<Scenario>> = {
+  'bank-etcd': async () => (await import('./bank-etcd.js')).default,
+  'bank-redis-lua': async () => (await import('./bank-redis-lua.js')).default,
+  'bank-redis-naive': async () => (await import('./bank-redis-naive.js')).default,
+  'bank-redis-watch': async () => (await import('./bank-redis-watch.js')).default,
+  'list-append-etcd': async () => (await import('./list-append-etcd.js')).default,
+  'list-append-redis': async () => (await import('./list-append-redis.js')).default,
+  'txn-pg-read-committed': async () => (await import('./txn-pg-read-committed.js')).default,
+  'txn-pg-repeatable-read': async () => (await import('./txn-pg-repeatable-read.js')).default,
+  'txn-pg-serializable': async () => (await import('./txn-pg-serializable.js')).default,
   'lock-etcd': async () => (await import('./lock-etcd.js')).default,
   'lock-etcd-pause': async () => (await import('./lock-etcd-pause.js')).default,
   'lock-pg-advisory': async () => (await import('./lock-pg-advisory.js')).default,

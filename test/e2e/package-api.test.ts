@@ -35,3 +35,30 @@ describe('package API (faultline/checkers/linearizable)', function () {
     assert.equal(checkLinearizability(h, createModel('mutex')).valid, false);
   });
 });
+
+describe('package API (faultline/checkers/txn, faultline/checkers/atomicity)', function () {
+  it('checks a list-append history against consistency models by name', async function () {
+    const { checkListAppend, consistencyModelNames } = await import('faultline/checkers/txn');
+    const skew = history(
+      [0, 'invoke', 'txn', [['r', 'x', null], ['append', 'y', 1]]],
+      [1, 'invoke', 'txn', [['r', 'y', null], ['append', 'x', 2]]],
+      [0, 'ok', 'txn', [['r', 'x', []], ['append', 'y', 1]]],
+      [1, 'ok', 'txn', [['r', 'y', []], ['append', 'x', 2]]],
+      [2, 'invoke', 'txn', [['r', 'x', null], ['r', 'y', null]]],
+      [2, 'ok', 'txn', [['r', 'x', [2]], ['r', 'y', [1]]]],
+    );
+    const ser = checkListAppend(skew, { consistencyModels: ['serializable'] });
+    assert.equal(ser.valid, false);
+    assert.deepEqual(ser.anomalyTypes, ['G2-item']);
+    assert.equal(checkListAppend(skew, { consistencyModels: ['snapshot-isolation'] }).valid, true);
+    assert.ok(consistencyModelNames().includes('strict-serializable'));
+  });
+
+  it('checks a bank history for conservation of money', async function () {
+    const { checkBank } = await import('faultline/checkers/atomicity');
+    const h = history([0, 'invoke', 'read', null], [0, 'ok', 'read', { 0: 60, 1: 50 }]);
+    const r = checkBank(h, { total: 100, accounts: 2 });
+    assert.equal(r.valid, false);
+    assert.equal(r.anomalies[0]!.type, 'wrong-total');
+  });
+});

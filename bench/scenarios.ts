@@ -1,11 +1,12 @@
 /**
- * `npm run bench:locks` (issue 4): every lock scenario for many seeds, through the built CLI, one run at a time.
- * Prints one JSON document on stdout (progress on stderr) with, per scenario: the detection rate and median seconds
- * to the first violation (expected-invalid scenarios), false alarms (expected-valid ones) and client ops/s.
+ * `npm run bench:locks` / `npm run bench:txn-scenarios`: every scenario of a set (locks: issue 4; txn: the
+ * transaction, bank and list-append scenarios of issue 5) for many seeds, through the built CLI, one run at a
+ * time. Prints one JSON document on stdout (progress on stderr) with, per scenario: the detection rate and median
+ * seconds to the first violation (expected-invalid scenarios), false alarms (expected-valid ones) and client ops/s.
  *
- *   node --import tsx bench/locks.ts                          10 seeds (20 for expected-valid), 60 s each
- *   node --import tsx bench/locks.ts --seeds 10 --valid-seeds 20 --time-limit 60s
- *   node --import tsx bench/locks.ts --only lock-redis-naive,lock-etcd --no-build
+ *   node --import tsx bench/scenarios.ts --set locks             10 seeds (20 for expected-valid), 60 s each
+ *   node --import tsx bench/scenarios.ts --set txn --seeds 10 --valid-seeds 20 --time-limit 60s
+ *   node --import tsx bench/scenarios.ts --set locks --only lock-redis-naive,lock-etcd --no-build
  *
  * "Seconds to first violation" is measured from the first client op to the moment the evidence of the earliest
  * anomaly was complete: for an overlap, the second holder's acquire; otherwise the latest op the anomaly names.
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'harness', 'cli.js');
 const args = process.argv.slice(2);
-const log = (line: string): void => void process.stderr.write(`[bench:locks] ${line}\n`);
+const log = (line: string): void => void process.stderr.write(`[bench:scenarios] ${line}\n`);
 
 function flag(name: string): string | undefined {
   const i = args.indexOf(name);
@@ -37,6 +38,21 @@ export const LOCK_SCENARIOS = [
   'lock-zookeeper',
   'lock-pg-advisory',
 ];
+
+export const TXN_SCENARIOS = [
+  'txn-pg-repeatable-read',
+  'txn-pg-read-committed',
+  'bank-redis-naive',
+  'txn-pg-serializable',
+  'bank-redis-watch',
+  'bank-redis-lua',
+  'bank-etcd',
+  'list-append-redis',
+  'list-append-etcd',
+];
+
+/** The scenario sets, by `--set` name. */
+export const SCENARIO_SETS: Record<string, string[]> = { locks: LOCK_SCENARIOS, txn: TXN_SCENARIOS };
 
 interface HistoryOp {
   index: number;
@@ -123,19 +139,22 @@ async function main(): Promise<void> {
   const validSeeds = Number(flag('--valid-seeds') ?? 20);
   const timeLimit = flag('--time-limit') ?? '60s';
   const firstSeed = Number(flag('--first-seed') ?? 1);
+  const setName = flag('--set') ?? 'locks';
+  const set = SCENARIO_SETS[setName];
+  if (!set) throw new Error(`--set: unknown set ${JSON.stringify(setName)}; valid: ${Object.keys(SCENARIO_SETS).join(', ')}`);
   const only = flag('--only')?.split(',');
-  const unknown = only?.filter((s) => !LOCK_SCENARIOS.includes(s)) ?? [];
-  if (unknown.length > 0) throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')}; valid: ${LOCK_SCENARIOS.join(', ')}`);
+  const unknown = only?.filter((s) => !set.includes(s)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')}; valid: ${set.join(', ')}`);
   if (!args.includes('--no-build')) {
     log('building dist/ ...');
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const { loadScenario } = await import('../scenarios/index.js');
-  const store = mkdtempSync(join(tmpdir(), 'faultline-bench-locks-'));
+  const store = mkdtempSync(join(tmpdir(), `faultline-bench-${setName}-`));
   const scenarios: Record<string, unknown>[] = [];
   const started = Date.now();
   try {
-    for (const name of only ?? LOCK_SCENARIOS) {
+    for (const name of only ?? set) {
       const scenario = await loadScenario(name);
       const expect = scenario.expect;
       const n = expect === 'invalid' ? seeds : validSeeds;
@@ -167,10 +186,10 @@ async function main(): Promise<void> {
   } finally {
     rmSync(store, { recursive: true, force: true });
   }
-  process.stdout.write(`${JSON.stringify({ machine: { cores: availableParallelism() }, totalMinutes: Math.round((Date.now() - started) / 600) / 100, scenarios }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ set: setName, machine: { cores: availableParallelism() }, totalMinutes: Math.round((Date.now() - started) / 600) / 100, scenarios }, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:locks: ${(err as Error).message}\n`);
+  process.stderr.write(`bench/scenarios: ${(err as Error).message}\n`);
   process.exit(2);
 });

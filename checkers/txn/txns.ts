@@ -1,0 +1,211 @@
+/**
+ * History -> transactions, plus the small pieces both inferences share: value/key normalisation, the edge filter
+ * (never out of info or fail txns, never self-edges) and bounded collections of anomaly examples.
+ *
+ * Only client `txn` ops become transactions. Micro-ops must look like `[f, k, v]` with f `append`, `r` or `w`; a
+ * transaction that does not is left out and reported as an unknown (`malformed-txn`, `unknown-mop`), so the verdict
+ * becomes `unknown` instead of resting on data we could not read.
+ */
+import { HistoryError, type History, type Op, type PairedOp } from '../history/types.js';
+import { pairHistory } from '../history/validate.js';
+import { abbreviate } from './format.js';
+import type { EdgeKindName, EdgeSink, Mop, Txn, TxnAnomaly } from './types.js';
+
+/** Micro-op functions the transactional workloads use. */
+export const MOP_FUNCTIONS: readonly string[] = ['append', 'r', 'w'];
+
+/** Unknowns of one type listed one by one before the rest are folded into a single summary anomaly. */
+export const MAX_EXAMPLES = 20;
+
+/**
+ * Turn a history into dense-numbered transactions (the graph's nodes), plus unknowns for ops we could not read.
+ * A history that cannot be paired (e.g. a process invoking twice) yields no txns and a `malformed-history` unknown.
+ */
+export function extractTxns(history: History): { txns: Txn[]; unknowns: TxnAnomaly[] } {
+  let paired: PairedOp[];
+  try {
+    paired = pairHistory(history);
+  } catch (e) {
+    const msg = e instanceof HistoryError ? e.message : e instanceof Error ? e.message : String(e);
+    return { txns: [], unknowns: [{ type: 'malformed-history', ops: [], explanation: `The history could not be paired into operations: ${msg}` }] };
+  }
+  const txns: Txn[] = [];
+  const unknowns = new UnknownCollector();
+  for (const p of paired) {
+    if (p.f !== 'txn') continue;
+    if (typeof p.process !== 'number' && !Array.isArray(p.invoke.value)) continue;
+    const type: Txn['type'] = p.outcome;
+    const source: Op = type === 'ok' ? p.complete! : p.invoke;
+    const problem = checkMops(source.value);
+    if (problem) {
+      const where = `op ${source.index} (${type === 'ok' ? 'the ok completion' : 'the invocation'} of a txn by process ${String(p.process)})`;
+      unknowns.add(problem.type, source.index, `${where}: ${problem.text}`);
+      continue;
+    }
+    const t: Txn = {
+      id: txns.length,
+      index: p.complete ? p.complete.index : p.invoke.index,
+      invokeIndex: p.invoke.index,
+      process: p.process,
+      type,
+      mops: source.value as Mop[],
+      invokePos: p.invokePos,
+      completePos: p.completePos,
+    };
+    if (typeof p.invoke.time === 'number') t.invokeTime = p.invoke.time;
+    if (p.complete && typeof p.complete.time === 'number') t.completeTime = p.complete.time;
+    txns.push(t);
+  }
+  return { txns, unknowns: unknowns.finish() };
+}
+
+/** What is wrong with a txn's value, if anything: not a list, a micro-op that is not `[f k v]`, or an unknown f. */
+function checkMops(value: unknown): { type: 'malformed-txn' | 'unknown-mop'; text: string } | undefined {
+  if (!Array.isArray(value)) return { type: 'malformed-txn', text: `expected the value to be a list of micro-ops like [["append", "x", 1], ["r", "y", null]], got ${abbreviate(value)}` };
+  for (let i = 0; i < value.length; i++) {
+    const m: unknown = value[i];
+    if (!Array.isArray(m) || m.length !== 3) {
+      return { type: 'malformed-txn', text: `micro-op ${i} is ${abbreviate(m)}: expected a 3-element list [f k v] such as ["append", "x", 1]` };
+    }
+    if (typeof m[0] !== 'string' || !MOP_FUNCTIONS.includes(m[0])) {
+      return { type: 'unknown-mop', text: `micro-op ${i} has f ${abbreviate(m[0])}: expected one of ${MOP_FUNCTIONS.join(', ')}` };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Map key for "the same key / the same value": primitives as themselves (so 1 and "1" stay different), collections
+ * by canonical text behind a NUL prefix that no plain string can produce.
+ */
+export function normValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'string') return v.charCodeAt(0) === 0 ? `\u0000s${v}` : v;
+  if (v === null || typeof v !== 'object') return v;
+  return `\u0000o${canonical(v)}`;
+}
+
+/** Whether two values are the same element/value under `normValue`, without allocating in the common case. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if ((a === undefined || a === null) && (b === undefined || b === null)) return true;
+  return typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && normValue(a) === normValue(b);
+}
+
+function canonical(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v instanceof Set) return `#{${[...v].map(canonical).sort().join(',')}}`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+}
+
+/** Txn outcome as a small integer, for typed arrays. */
+export const TXN_OK = 0;
+export const TXN_INFO = 1;
+export const TXN_FAIL = 2;
+
+/** Outcome codes per txn id. */
+export function txnTypes(txns: readonly Txn[]): Uint8Array {
+  const out = new Uint8Array(txns.length);
+  for (let i = 0; i < txns.length; i++) {
+    const t = txns[i]!.type;
+    out[i] = t === 'ok' ? TXN_OK : t === 'info' ? TXN_INFO : TXN_FAIL;
+  }
+  return out;
+}
+
+/**
+ * The one gate every inferred edge passes: edges leave only ok txns, may enter ok or info txns (an info txn may have
+ * committed), never touch fail or skipped txns, and are never self-edges (txn-anomalies.md §4, §8).
+ */
+export function edgeEmitter(sink: EdgeSink, types: Uint8Array, skipped: Uint8Array): (from: number, to: number, kind: EdgeKindName) => void {
+  const OK = TXN_OK;
+  const FAIL = TXN_FAIL;
+  let lastFrom = -1;
+  let lastTo = -1;
+  let lastKind = '';
+  const emitEdge = (from: number, to: number, kind: EdgeKindName): void => {
+    if (from === to || from < 0 || to < 0) return;
+    if (types[from] !== OK || types[to] === FAIL || skipped[from] || skipped[to]) return;
+    if (from === lastFrom && to === lastTo && kind === lastKind) return;
+    lastFrom = from;
+    lastTo = to;
+    lastKind = kind;
+    sink.add(from, to, kind);
+  };
+  return emitEdge;
+}
+
+/** Whether an edge of this shape could have been emitted (mirror of `edgeEmitter`, for explainEdge). */
+export function edgeAllowed(from: number, to: number, types: Uint8Array, skipped: Uint8Array): boolean {
+  return from !== to && from >= 0 && to >= 0 && from < types.length && to < types.length && types[from] === TXN_OK && types[to] !== TXN_FAIL && !skipped[from] && !skipped[to];
+}
+
+/**
+ * Unknowns by type: the first MAX_EXAMPLES ops one by one (each naming its op and what was expected), then one
+ * summary per type, so a systematically broken history does not produce a million anomalies.
+ */
+export class UnknownCollector {
+  private readonly byType = new Map<string, { listed: TxnAnomaly[]; moreOps: number[] }>();
+
+  add(type: string, op: number, explanation: string, detail: Record<string, unknown> = {}): void {
+    let g = this.byType.get(type);
+    if (!g) this.byType.set(type, (g = { listed: [], moreOps: [] }));
+    if (g.listed.length < MAX_EXAMPLES) g.listed.push({ ...detail, type, ops: [op], explanation });
+    else g.moreOps.push(op);
+  }
+
+  /** Whether anything was reported. */
+  get size(): number {
+    return this.byType.size;
+  }
+
+  finish(): TxnAnomaly[] {
+    const out: TxnAnomaly[] = [];
+    for (const [type, g] of this.byType) {
+      out.push(...g.listed);
+      if (g.moreOps.length) {
+        const first = g.moreOps.slice(0, 5).join(', ');
+        out.push({ type, ops: g.moreOps, explanation: `${g.moreOps.length} more ops have the same problem (${type}), e.g. op${g.moreOps.length > 1 ? 's' : ''} ${first}${g.moreOps.length > 5 ? ', ...' : ''}.` });
+      }
+    }
+    return out;
+  }
+}
+
+/** Readers (or other witnesses) of one fact, keeping the first few and a count: the anomaly names them. */
+export class Witnesses {
+  readonly ids: number[] = [];
+  count = 0;
+  constructor(readonly cap = MAX_EXAMPLES) {}
+  add(id: number): void {
+    if (this.ids[this.ids.length - 1] === id) return;
+    this.count++;
+    if (this.ids.length < this.cap) this.ids.push(id);
+  }
+}
+
+/**
+ * One pass over the txns for what every inference needs first: outcome codes, where each txn's micro-ops start in
+ * flat per-micro-op arrays (`off`, length n + 1), and the stride that packs a micro-op position into one number
+ * (txn id * stride + mop index).
+ */
+export function txnLayout(txns: readonly Txn[]): { types: Uint8Array; off: Int32Array; stride: number } {
+  const n = txns.length;
+  const types = new Uint8Array(n);
+  const off = new Int32Array(n + 1);
+  let stride = 1;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const t = txns[i]!;
+    types[i] = t.type === 'ok' ? TXN_OK : t.type === 'info' ? TXN_INFO : TXN_FAIL;
+    const m = t.mops.length;
+    if (m > stride) stride = m;
+    total += m;
+    off[i + 1] = total;
+  }
+  return { types, off, stride };
+}
