@@ -223,7 +223,7 @@ describe('faultline run (CLI, real backends)', function () {
 
   it('bad options get precise errors and exit 64, before anything starts', function () {
     const cases: [string[], RegExp][] = [
-      [['run', 'register-mongo'], /unknown scenario "register-mongo"; built-in scenarios: lock-etcd, .*, register-etcd, register-redis/],
+      [['run', 'register-mongo'], /unknown scenario "register-mongo"; built-in scenarios: bank-etcd, .*, register-etcd, register-redis, .*txn-pg-serializable/],
       [['run', 'register-redis', '--clients', '0'], /--clients must be between 1 and 1000, got 0/],
       [['run', 'register-redis', '--seed', 'abc'], /--seed expects a whole number, got "abc"/],
       [['run', 'register-redis', '--time-limit', 'soon'], /--time-limit expects a duration such as 10s/],

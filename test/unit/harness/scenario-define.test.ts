@@ -39,7 +39,7 @@ describe('defineScenario', () => {
     assert.throws(() => defineScenario(bad({ defaults: { timelimit: 5 } })), /unknown field "timelimit" \(valid: clients, timeLimitMs, opLimit, opTimeoutMs, thinkMs, clientMode\)/);
     assert.throws(() => defineScenario(bad({ expect: 'maybe' })), /expect: got "maybe", expected one of: valid, invalid/);
     assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'linearizable', model: 'registr' }] })), /unknown model "registr"/);
-    assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'elle' }] })), /checkers\.0\.checker: got "elle", expected one of: linearizable, mutex, overlap, fencing, lost-update, custom/);
+    assert.throws(() => defineScenario(bad({ checkers: [{ checker: 'elle' }] })), /checkers\.0\.checker: got "elle", expected one of: linearizable, mutex, overlap, fencing, lost-update, list-append, rw-register, bank, set, counter, custom/);
     assert.throws(() => defineScenario(bad({ checkers: [] })), /checkers: expected at least one checker/);
     assert.throws(() => defineScenario(bad({ client: {} })), /client: expected a client factory/);
     assert.throws(() => defineScenario(bad({ name: 'has space' })), /name: use letters, digits/);
@@ -54,7 +54,10 @@ describe('defineScenario', () => {
 describe('scenario registry', () => {
   it('lists the built-in scenarios and loads them by name', async () => {
     const locks = ['lock-etcd', 'lock-etcd-pause', 'lock-pg-advisory', 'lock-redis-naive', 'lock-redis-token', 'lock-redis-token-pause', 'lock-redlock', 'lock-redlock-restart', 'lock-zookeeper'];
-    assert.deepEqual(scenarioNames(), [...locks, 'register-etcd', 'register-redis']);
+    const bank = ['bank-etcd', 'bank-redis-lua', 'bank-redis-naive', 'bank-redis-watch'];
+    const listAppend = ['list-append-etcd', 'list-append-redis'];
+    const txn = ['txn-pg-read-committed', 'txn-pg-repeatable-read', 'txn-pg-serializable'];
+    assert.deepEqual(scenarioNames(), [...bank, ...listAppend, ...locks, 'register-etcd', 'register-redis', ...txn]);
     const s = await loadScenario('register-etcd');
     assert.equal(s.name, 'register-etcd');
     assert.equal(s.backend?.kind, 'etcd');
@@ -69,7 +72,7 @@ describe('scenario registry', () => {
   });
 
   it('rejects unknown names and missing files with a clear message', async () => {
-    await assert.rejects(loadScenario('register-mongo'), /unknown scenario "register-mongo"; built-in scenarios: lock-etcd, .*, register-etcd, register-redis/);
+    await assert.rejects(loadScenario('register-mongo'), /unknown scenario "register-mongo"; built-in scenarios: bank-etcd, .*, register-etcd, register-redis, .*txn-pg-serializable/);
     await assert.rejects(loadScenario('./nope.ts'), /scenario file not found: .*nope\.ts/);
   });
 });
