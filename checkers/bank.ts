@@ -20,6 +20,7 @@
 import type { History, PairedOp, ProcessId } from './history/types.js';
 import { canonical } from './linearizable/models/value.js';
 import { abbreviate, isClient, pairOrExplain, preview } from './mutex/common.js';
+import { malformedAnomaly, plural } from './malformed.js';
 import type { Anomaly, CheckResult, Verdict } from './result.js';
 
 /** Knobs of the bank checker: what the scenario set up, so reads can be held to it. */
@@ -129,7 +130,6 @@ function validateOptions(opts: BankCheckOptions): { accounts: Set<string> | null
   return { accounts: known, total, negativeBalances: negativeBalances ?? false };
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const idx = (p: PairedOp) => p.complete?.index ?? p.invoke.index;
 
 /** What one read saw, in a few words, for the explanation of its error type. */
@@ -288,19 +288,5 @@ export function checkBank(history: History, opts: BankCheckOptions = {}): CheckR
       malformed: malformed.length,
     },
     explanation,
-  };
-}
-
-/** One anomaly for every op whose value could not be read: the first 20 named, all counted. */
-function malformedAnomaly(list: readonly { index: number; problem: string }[]): Anomaly {
-  const shown = list.slice(0, 20);
-  return {
-    type: 'malformed-op',
-    ops: shown.map((m) => m.index),
-    explanation:
-      `${plural(list.length, 'op')} could not be checked because ${list.length === 1 ? 'its value is' : 'their values are'} malformed: ` +
-      `${shown.slice(0, 3).map((m) => `#${m.index}: ${m.problem}`).join('; ')}${list.length > 3 ? `; and ${list.length - 3} more` : ''}.`,
-    count: list.length,
-    problems: shown,
   };
 }

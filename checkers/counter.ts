@@ -13,6 +13,7 @@
  */
 import type { History, PairedOp } from './history/types.js';
 import { isClient, pairOrExplain, preview } from './mutex/common.js';
+import { malformedAnomaly, plural } from './malformed.js';
 import type { Anomaly, CheckResult, Verdict } from './result.js';
 
 /** Knobs of the counter checker. */
@@ -32,7 +33,6 @@ export interface CounterRead {
 }
 
 const idx = (p: PairedOp) => p.complete?.index ?? p.invoke.index;
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 /** The bounds of every ok read in one sweep over the history, in completion order. */
@@ -156,19 +156,5 @@ export function checkCounter(history: History, opts: CounterCheckOptions = {}): 
       finalRead: judged.length > 0 ? judged[judged.length - 1] : null,
     },
     explanation,
-  };
-}
-
-/** One anomaly for every op whose value could not be read: the first 20 named, all counted. */
-function malformedAnomaly(list: readonly { index: number; problem: string }[]): Anomaly {
-  const shown = list.slice(0, 20);
-  return {
-    type: 'malformed-op',
-    ops: shown.map((m) => m.index),
-    explanation:
-      `${plural(list.length, 'op')} could not be checked because ${list.length === 1 ? 'its value is' : 'their values are'} malformed: ` +
-      `${shown.slice(0, 3).map((m) => `#${m.index}: ${m.problem}`).join('; ')}${list.length > 3 ? `; and ${list.length - 3} more` : ''}.`,
-    count: list.length,
-    problems: shown,
   };
 }

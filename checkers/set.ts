@@ -21,6 +21,7 @@
 import type { History, PairedOp } from './history/types.js';
 import { canonical, show } from './linearizable/models/value.js';
 import { abbreviate, isClient, pairOrExplain, preview } from './mutex/common.js';
+import { malformedAnomaly, plural } from './malformed.js';
 import type { Anomaly, CheckResult, Verdict } from './result.js';
 
 /** Knobs of the set checker. */
@@ -62,7 +63,6 @@ export interface StaleRead {
 }
 
 const idx = (p: PairedOp) => p.complete?.index ?? p.invoke.index;
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Elements of a read value, or undefined when it is not a collection. */
 function elementsOf(v: unknown): readonly unknown[] | undefined {
@@ -288,19 +288,5 @@ export function checkSet(history: History, opts: SetCheckOptions = {}): CheckRes
       stable: okElements - lost.length - concurrent.length - stale.length,
     },
     explanation: [head, ...notes].join('\n'),
-  };
-}
-
-/** One anomaly for every op whose value could not be read: the first 20 named, all counted. */
-function malformedAnomaly(list: readonly { index: number; problem: string }[]): Anomaly {
-  const shown = list.slice(0, 20);
-  return {
-    type: 'malformed-op',
-    ops: shown.map((m) => m.index),
-    explanation:
-      `${plural(list.length, 'op')} could not be checked because ${list.length === 1 ? 'its value is' : 'their values are'} malformed: ` +
-      `${shown.slice(0, 3).map((m) => `#${m.index}: ${m.problem}`).join('; ')}${list.length > 3 ? `; and ${list.length - 3} more` : ''}.`,
-    count: list.length,
-    problems: shown,
   };
 }

@@ -19,20 +19,9 @@
  * Cost: three passes over the txns plus one over each key's order; per key one Map from element to a slot, with
  * the slot's writer and order position in plain arrays, so a million txns infer in seconds.
  */
-import { DEFAULT_MAX_CHARS, abbreviate, describeMop, txnList, txnRef } from './format.js';
-import {
-  MAX_EXAMPLES,
-  TXN_FAIL as FAIL,
-  TXN_OK as OK,
-  UnknownCollector,
-  Witnesses,
-  edgeAllowed,
-  edgeEmitter,
-  normValue as normValueImported,
-  sameValue as sameValueImported,
-  txnLayout,
-} from './txns.js';
-import type { DataEdgeKind, EdgeSink, EdgeWhy, Inference, Txn, TxnAnomaly, TxnCheckOptions } from './types.js';
+import { describeMop, txnList, txnRef } from './format.js';
+import { MAX_EXAMPLES, Witnesses, edgeAllowed, edgeEmitter, inferenceScaffold, keyRegistry, sameValue as sameValueImported } from './txns.js';
+import type { DataEdgeKind, EdgeSink, EdgeWhy, Inference, Txn, TxnCheckOptions } from './types.js';
 
 /** The order anomalies are listed in (discovery order within a type). */
 const ANOMALY_ORDER = ['incompatible-order', 'duplicate-elements', 'G1a', 'G1b', 'dirty-update', 'lost-update', 'internal', 'future-read'];
@@ -121,38 +110,13 @@ interface ElemGroup {
 
 /** Infer list-append dependencies and non-cycle anomalies; edges go to `sink`, reasons are recomputed on demand. */
 export function inferListAppend(txns: readonly Txn[], sink: EdgeSink, opts: TxnCheckOptions = {}): Inference {
-  // Local aliases: some loaders turn imported bindings into getters, which hot loops should not pay for.
-  const normValue = normValueImported;
-  const sameValue = sameValueImported;
-  const TXN_OK = OK;
-  const TXN_FAIL = FAIL;
-  const n = txns.length;
-  const maxChars = opts.maxValueChars ?? DEFAULT_MAX_CHARS;
-  const show = (v: unknown) => abbreviate(v, maxChars);
-  const { types, off, stride } = txnLayout(txns);
-  const txnOf = (packed: number) => Math.floor(packed / stride);
-  const mopOf = (packed: number) => packed % stride;
-  const skipped = new Uint8Array(n);
-  const unknowns = new UnknownCollector();
-  const buckets = new Map<string, TxnAnomaly[]>(ANOMALY_ORDER.map((t) => [t, []]));
-  const report = (a: TxnAnomaly) => buckets.get(a.type)!.push(a);
-  /** Key id per micro-op (-1 for skipped txns). */
-  const mopKey = new Int32Array(off[n]!).fill(-1);
+  // Everything comes back as local consts: some loaders turn imported bindings into getters, which hot loops should not pay for.
+  const { normValue, sameValue, TXN_OK, TXN_FAIL, n, maxChars, show, types, off, stride, txnOf, mopOf, skipped, unknowns, report, mopKey, excludeDuplicates, finish } =
+    inferenceScaffold(txns, opts, ANOMALY_ORDER);
   /** 1 when an ok read is a prefix of its key's longest read (so its version is known exactly). */
   const prefixRead = new Uint8Array(off[n]!);
 
-  const keys: KeyState[] = [];
-  const keyIds = new Map<unknown, number>();
-  const keyOf = (raw: unknown): number => {
-    const nk = normValue(raw);
-    let id = keyIds.get(nk);
-    if (id === undefined) {
-      id = keys.length;
-      keyIds.set(nk, id);
-      keys.push({ id, key: raw, slots: new Map(), writer: [], pos: [], dupes: null, intermediate: null, possible: 0, lastPossible: -1, longest: null, longestAt: -1, excluded: false, order: [], hasDupes: false, unread: [], unwritten: null });
-    }
-    return id;
-  };
+  const { keys, keyOf } = keyRegistry<KeyState>((id, raw) => ({ id, key: raw, slots: new Map(), writer: [], pos: [], dupes: null, intermediate: null, possible: 0, lastPossible: -1, longest: null, longestAt: -1, excluded: false, order: [], hasDupes: false, unread: [], unwritten: null }));
   const slotOf = (ks: KeyState, e: unknown): number => {
     let s = ks.slots.get(e);
     if (s === undefined) {
@@ -232,22 +196,7 @@ export function inferListAppend(txns: readonly Txn[], sink: EdgeSink, opts: TxnC
   }
 
   // Duplicate appends make a key's order ambiguous: leave the key out, and the verdict unknown.
-  for (const ks of keys) {
-    if (!ks.dupes) continue;
-    ks.excluded = true;
-    const packs = ks.dupes.values().next().value as number[];
-    const writers = packs.map((p) => txns[txnOf(p)]!);
-    const raw = writers[0]!.mops[mopOf(packs[0]!)]![2];
-    const more = ks.dupes.size - 1;
-    unknowns.add(
-      'duplicate-appends',
-      writers[0]!.index,
-      `Key ${show(ks.key)}: element ${show(raw)} was appended ${packs.length} times (${txnList(writers)})` +
-        `${more > 0 ? `, and ${more} more element${more > 1 ? 's were' : ' was'} appended more than once` : ''}. ` +
-        `Appended elements must be unique per key, so this key's order cannot be inferred and the key is left out of the analysis.`,
-      { key: ks.key, element: raw, writers: writers.map((w) => w.index) },
-    );
-  }
+  excludeDuplicates(keys, 'duplicate-appends', 'element', 'appended', "this key's order cannot be inferred");
 
   // ---- per key: the version order, ww edges, dirty updates, positions worth watching ---------------------------
   const emit = edgeEmitter(sink, types, skipped);
@@ -664,8 +613,6 @@ export function inferListAppend(txns: readonly Txn[], sink: EdgeSink, opts: TxnC
       );
     }
   }
-  const anomalies: TxnAnomaly[] = [];
-  for (const t of ANOMALY_ORDER) anomalies.push(...buckets.get(t)!);
 
   // ---- explanations, recomputed from the indexes ------------------------------------------------------------------
   function explainEdge(from: number, to: number, kind: DataEdgeKind): EdgeWhy | undefined {
@@ -727,7 +674,7 @@ export function inferListAppend(txns: readonly Txn[], sink: EdgeSink, opts: TxnC
     return undefined;
   }
 
-  return { txns: txns as Txn[], anomalies, unknowns: unknowns.finish(), explainEdge };
+  return finish(explainEdge);
 }
 
 /**

@@ -18,20 +18,9 @@
  * and key), readers of a version in a linked list of typed arrays. Only rw edges from readers of nil to every
  * writer of the key are quadratic per key, as in Elle (keys retire after a bounded number of writes).
  */
-import { DEFAULT_MAX_CHARS, abbreviate, describeMop, txnList, txnRef } from './format.js';
-import {
-  MAX_EXAMPLES,
-  TXN_FAIL as FAIL,
-  TXN_OK as OK,
-  UnknownCollector,
-  Witnesses,
-  edgeAllowed,
-  edgeEmitter,
-  normValue as normValueImported,
-  sameValue as sameValueImported,
-  txnLayout,
-} from './txns.js';
-import type { DataEdgeKind, EdgeSink, EdgeWhy, Inference, Txn, TxnAnomaly, TxnCheckOptions } from './types.js';
+import { describeMop, txnList, txnRef } from './format.js';
+import { MAX_EXAMPLES, Witnesses, edgeAllowed, edgeEmitter, inferenceScaffold, keyRegistry } from './txns.js';
+import type { DataEdgeKind, EdgeSink, EdgeWhy, Inference, Txn, TxnCheckOptions } from './types.js';
 
 /** Version-order sources, in the order they are merged (Elle's names); index = the source code in edge records. */
 const SOURCES = ['initial-state', 'wfr-keys', 'sequential-keys', 'linearizable-keys'] as const;
@@ -77,37 +66,13 @@ interface ValueGroup {
 
 /** Infer rw-register dependencies and non-cycle anomalies; edges go to `sink`, reasons are recomputed on demand. */
 export function inferRwRegister(txns: readonly Txn[], sink: EdgeSink, opts: TxnCheckOptions = {}): Inference {
-  // Local aliases: some loaders turn imported bindings into getters, which hot loops should not pay for.
-  const normValue = normValueImported;
-  const sameValue = sameValueImported;
-  const TXN_OK = OK;
-  const TXN_FAIL = FAIL;
-  const n = txns.length;
-  const maxChars = opts.maxValueChars ?? DEFAULT_MAX_CHARS;
-  const show = (v: unknown) => abbreviate(v, maxChars);
-  const { types, off, stride } = txnLayout(txns);
-  const txnOf = (packed: number) => Math.floor(packed / stride);
-  const mopOf = (packed: number) => packed % stride;
-  const skipped = new Uint8Array(n);
-  const unknowns = new UnknownCollector();
-  const buckets = new Map<string, TxnAnomaly[]>(ANOMALY_ORDER.map((t) => [t, []]));
-  const report = (a: TxnAnomaly) => buckets.get(a.type)!.push(a);
-  const mopKey = new Int32Array(off[n]!).fill(-1);
+  // Everything comes back as local consts: some loaders turn imported bindings into getters, which hot loops should not pay for.
+  const { normValue, sameValue, TXN_OK, TXN_FAIL, n, maxChars, show, types, off, stride, txnOf, mopOf, skipped, unknowns, report, mopKey, excludeDuplicates, finish } =
+    inferenceScaffold(txns, opts, ANOMALY_ORDER);
   /** Version written by each write micro-op. */
   const mopVer = new Int32Array(off[n]!);
 
-  const keys: RegKey[] = [];
-  const keyIds = new Map<unknown, number>();
-  const keyOf = (raw: unknown): number => {
-    const nk = normValue(raw);
-    let id = keyIds.get(nk);
-    if (id === undefined) {
-      id = keys.length;
-      keyIds.set(nk, id);
-      keys.push({ id, key: raw, dupes: null, intermediate: null, excluded: false, vid: new Map([[null, 0]]), vals: [null], wrote: [-1], writer: [-1], readerHead: [-1], edges: [], edgeCodes: null, proposed: null });
-    }
-    return id;
-  };
+  const { keys, keyOf } = keyRegistry<RegKey>((id, raw) => ({ id, key: raw, dupes: null, intermediate: null, excluded: false, vid: new Map([[null, 0]]), vals: [null], wrote: [-1], writer: [-1], readerHead: [-1], edges: [], edgeCodes: null, proposed: null }));
   const versionOf = (ks: RegKey, v: unknown): number => {
     const e = normValue(v);
     let x = ks.vid.get(e);
@@ -165,22 +130,7 @@ export function inferRwRegister(txns: readonly Txn[], sink: EdgeSink, opts: TxnC
       }
     }
   }
-  for (const ks of keys) {
-    if (!ks.dupes) continue;
-    ks.excluded = true;
-    const packs = ks.dupes.values().next().value as number[];
-    const writers = packs.map((p) => txns[txnOf(p)]!);
-    const raw = writers[0]!.mops[mopOf(packs[0]!)]![2];
-    const more = ks.dupes.size - 1;
-    unknowns.add(
-      'duplicate-writes',
-      writers[0]!.index,
-      `Key ${show(ks.key)}: value ${show(raw)} was written ${packs.length} times (${txnList(writers)})` +
-        `${more > 0 ? `, and ${more} more value${more > 1 ? 's were' : ' was'} written more than once` : ''}. ` +
-        `Written values must be unique per key, so reads of this key cannot name their writer and the key is left out of the analysis.`,
-      { key: ks.key, value: raw, writers: writers.map((w) => w.index) },
-    );
-  }
+  excludeDuplicates(keys, 'duplicate-writes', 'value', 'written', 'reads of this key cannot name their writer');
 
   // ---- pass 2: external reads and writes per txn ("touches"), per-read anomalies ---------------------------------
   // Touch j (tOff[id] <= j < tOff[id + 1]) of txn id: its key, external read (version, mop) and external write.
@@ -542,8 +492,6 @@ export function inferRwRegister(txns: readonly Txn[], sink: EdgeSink, opts: TxnC
       );
     }
   }
-  const anomalies: TxnAnomaly[] = [];
-  for (const t of ANOMALY_ORDER) anomalies.push(...buckets.get(t)!);
 
   // ---- explanations, recomputed from the touches and the merged version graph --------------------------------------
   const touch = (id: number, k: number): number => {
@@ -597,7 +545,7 @@ export function inferRwRegister(txns: readonly Txn[], sink: EdgeSink, opts: TxnC
     return undefined;
   }
 
-  return { txns: txns as Txn[], anomalies, unknowns: unknowns.finish(), explainEdge };
+  return finish(explainEdge);
 }
 
 /**

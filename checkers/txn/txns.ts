@@ -8,8 +8,8 @@
  */
 import { HistoryError, type History, type Op, type PairedOp } from '../history/types.js';
 import { pairHistory } from '../history/validate.js';
-import { abbreviate } from './format.js';
-import type { EdgeKindName, EdgeSink, Mop, Txn, TxnAnomaly } from './types.js';
+import { DEFAULT_MAX_CHARS, abbreviate, txnList } from './format.js';
+import type { DataEdgeKind, EdgeKindName, EdgeSink, EdgeWhy, Inference, Mop, Txn, TxnAnomaly, TxnCheckOptions } from './types.js';
 
 /** Micro-op functions the transactional workloads use. */
 export const MOP_FUNCTIONS: readonly string[] = ['append', 'r', 'w'];
@@ -275,4 +275,105 @@ export function txnLayout(txns: readonly Txn[]): { types: Uint8Array; off: Int32
     off[i + 1] = total;
   }
   return { types, off, stride };
+}
+
+/**
+ * Key registry: normalised key -> dense id (in first-seen order), with `make(id, raw)` building a new key's state
+ * from the key as it first appeared.
+ */
+export function keyRegistry<K>(make: (id: number, raw: unknown) => K): { keys: K[]; keyOf: (raw: unknown) => number } {
+  const keys: K[] = [];
+  const keyIds = new Map<unknown, number>();
+  const keyOf = (raw: unknown): number => {
+    const nk = normValue(raw);
+    let id = keyIds.get(nk);
+    if (id === undefined) {
+      id = keys.length;
+      keyIds.set(nk, id);
+      keys.push(make(id, raw));
+    }
+    return id;
+  };
+  return { keys, keyOf };
+}
+
+/** What `inferenceScaffold`'s `excludeDuplicates` needs of a key's state. */
+interface DuplicateKey {
+  key: unknown;
+  /** Values written more than once -> every packed (txn id * stride + mop index) write of them. */
+  dupes: Map<number, number[]> | null;
+  excluded: boolean;
+}
+
+/**
+ * The setup both inferences start with (txn layout, packed micro-op positions, skipped txns, unknowns, anomaly
+ * buckets listed in `anomalyOrder`, key id per micro-op) and the steps they share: leaving out keys with a
+ * duplicate write, and assembling the Inference. Imported functions and constants come back as properties too:
+ * callers destructure everything into local consts, so hot loops never go through an imported binding (some
+ * loaders turn those into getters).
+ */
+export function inferenceScaffold(txns: readonly Txn[], opts: TxnCheckOptions, anomalyOrder: readonly string[]) {
+  const n = txns.length;
+  const maxChars = opts.maxValueChars ?? DEFAULT_MAX_CHARS;
+  const show = (v: unknown) => abbreviate(v, maxChars);
+  const { types, off, stride } = txnLayout(txns);
+  const txnOf = (packed: number) => Math.floor(packed / stride);
+  const mopOf = (packed: number) => packed % stride;
+  const skipped = new Uint8Array(n);
+  const unknowns = new UnknownCollector();
+  const buckets = new Map<string, TxnAnomaly[]>(anomalyOrder.map((t) => [t, []]));
+  const report = (a: TxnAnomaly) => buckets.get(a.type)!.push(a);
+  /** Key id per micro-op (-1 for skipped txns). */
+  const mopKey = new Int32Array(off[n]!).fill(-1);
+
+  /**
+   * Leave out every key with a duplicate write (`noun` `verb` more than once, e.g. element / appended): its writes
+   * cannot be told apart, so the verdict is unknown (`type`, naming the first such value; `why` says what is lost).
+   */
+  const excludeDuplicates = (keys: readonly DuplicateKey[], type: string, noun: string, verb: string, why: string): void => {
+    for (const ks of keys) {
+      if (!ks.dupes) continue;
+      ks.excluded = true;
+      const packs = ks.dupes.values().next().value as number[];
+      const writers = packs.map((p) => txns[txnOf(p)]!);
+      const raw = writers[0]!.mops[mopOf(packs[0]!)]![2];
+      const more = ks.dupes.size - 1;
+      unknowns.add(
+        type,
+        writers[0]!.index,
+        `Key ${show(ks.key)}: ${noun} ${show(raw)} was ${verb} ${packs.length} times (${txnList(writers)})` +
+          `${more > 0 ? `, and ${more} more ${noun}${more > 1 ? 's were' : ' was'} ${verb} more than once` : ''}. ` +
+          `${verb[0]!.toUpperCase()}${verb.slice(1)} ${noun}s must be unique per key, so ${why} and the key is left out of the analysis.`,
+        { key: ks.key, [noun]: raw, writers: writers.map((w) => w.index) },
+      );
+    }
+  };
+
+  /** The Inference: reported anomalies in `anomalyOrder` (discovery order within a type), then the unknowns. */
+  const finish = (explainEdge: (from: number, to: number, kind: DataEdgeKind) => EdgeWhy | undefined): Inference => {
+    const anomalies: TxnAnomaly[] = [];
+    for (const t of anomalyOrder) anomalies.push(...buckets.get(t)!);
+    return { txns: txns as Txn[], anomalies, unknowns: unknowns.finish(), explainEdge };
+  };
+
+  return {
+    normValue,
+    sameValue,
+    TXN_OK,
+    TXN_FAIL,
+    n,
+    maxChars,
+    show,
+    types,
+    off,
+    stride,
+    txnOf,
+    mopOf,
+    skipped,
+    unknowns,
+    report,
+    mopKey,
+    excludeDuplicates,
+    finish,
+  };
 }
