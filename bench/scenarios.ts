@@ -92,7 +92,10 @@ function firstViolation(history: HistoryOp[], checkers: { checker: string; anoma
       const times = a.ops.map((i) => byIndex.get(i)).filter((op): op is HistoryOp => op?.time !== undefined);
       if (times.length === 0) continue;
       const acquires = times.filter((op) => op.f === 'acquire' && op.type === 'ok').map((op) => op.time!);
-      const at = c.checker === 'overlap' && acquires.length >= 2 ? Math.max(...acquires) : Math.max(...times.map((op) => op.time!));
+      // A grouped anomaly (bank: first, worst and last bad read) was evident at its first read already.
+      const firstOp = byIndex.get((a as { first?: { index?: number } }).first?.index ?? -1);
+      const at =
+        firstOp?.time !== undefined ? firstOp.time : c.checker === 'overlap' && acquires.length >= 2 ? Math.max(...acquires) : Math.max(...times.map((op) => op.time!));
       if (best === undefined || at < best) best = at;
     }
   }
