@@ -4,6 +4,7 @@
  * silently ignored flag.
  */
 import { readHistory } from '../checkers/history/io.js';
+import type { Op } from '../checkers/history/types.js';
 import type { CheckResult } from '../checkers/result.js';
 import { canonicalModel, consistencyModelNames } from '../checkers/txn/index.js';
 import type { TxnCheckOptions, TxnCheckResult } from '../checkers/txn/types.js';
@@ -123,8 +124,15 @@ export function formatTxnResult(r: CheckResult, file: string, maxPerType: number
   return `${lines.join('\n')}\n`;
 }
 
-/** Run one transactional or atomicity checker on a file; resolves to the verdict for the exit code. */
-export async function runTxnCheck(file: string, flags: TxnCheckFlags): Promise<CheckResult['valid']> {
+/**
+ * Run one transactional or atomicity checker on a file; resolves to the verdict for the exit code. `afterCheck`
+ * sees the history and result (`check --report` writes the HTML report from them).
+ */
+export async function runTxnCheck(
+  file: string,
+  flags: TxnCheckFlags,
+  afterCheck?: (ops: Op[], results: CheckResult[]) => Promise<unknown>,
+): Promise<CheckResult['valid']> {
   const spec = txnSpecFromFlags(flags);
   const maxPerType = flags.maxAnomalies !== undefined ? positiveInt('--max-anomalies', flags.maxAnomalies) : 3;
   const parseStart = performance.now();
@@ -134,5 +142,6 @@ export async function runTxnCheck(file: string, flags: TxnCheckFlags): Promise<C
   const r = results[0]!;
   r.stats = { ...r.stats, parseMs: Math.round(parseMs), historyOps: ops.length };
   process.stdout.write(flags.json ? `${JSON.stringify(r, null, 2)}\n` : formatTxnResult(r, file, maxPerType));
+  await afterCheck?.(ops, results);
   return r.valid;
 }

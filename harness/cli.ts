@@ -15,6 +15,7 @@ import { runCommand, listCommand, doctorCommand, proxyCommand, type RunFlags } f
 import { PROGRESS_MODES } from './progress.js';
 import { LOCK_CHECKER_NAMES, runCheckers, type LockCheckerName } from './checkers.js';
 import { collectList, runTxnCheck, TXN_CLI_CHECKERS } from './cli-check-txn.js';
+import { reportCommand, writeCheckReport, type ReportFlags } from './cli-report.js';
 
 /** Exit codes shared by every subcommand (DESIGN.md). */
 export const EXIT = { valid: 0, invalid: 1, unknown: 2, usage: 64, harness: 70 } as const;
@@ -62,6 +63,8 @@ interface CheckFlags {
   accounts?: string;
   negativeBalances?: boolean;
   maxAnomalies?: string;
+  /** Also write an HTML report of the history and verdict to this file. */
+  report?: string;
 }
 
 /** `--checker mutex|overlap|fencing|lost-update|locks`: the lock checkers on a lock history. */
@@ -71,6 +74,7 @@ async function runLockCheck(file: string, flags: CheckFlags): Promise<number> {
   const { ops } = await readHistory(file, flags.format);
   const names = flags.checker === 'locks' ? LOCK_CHECKER_NAMES : [flags.checker as LockCheckerName];
   const { valid, results } = await runCheckers(names.map((checker) => ({ checker, ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}) })), ops);
+  if (flags.report !== undefined) await writeCheckReport(flags.report, ops, results, file);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(names.length === 1 ? results[0] : { valid, results }, null, 2)}\n`);
   } else {
@@ -85,7 +89,9 @@ async function runLockCheck(file: string, flags: CheckFlags): Promise<number> {
 async function runCheck(file: string, flags: CheckFlags): Promise<number> {
   if ((TXN_CLI_CHECKERS as readonly string[]).includes(flags.checker)) {
     if (flags.model !== undefined) throw new UsageError(`--model applies to --checker linearizable only, not ${flags.checker}`);
-    return exitCodeFor({ valid: await runTxnCheck(file, flags) } as CheckResult);
+    const report = flags.report;
+    const valid = await runTxnCheck(file, flags, report !== undefined ? (ops, results) => writeCheckReport(report, ops, results, file) : undefined);
+    return exitCodeFor({ valid } as CheckResult);
   }
   if (flags.checker !== 'linearizable') return runLockCheck(file, flags);
   if (flags.model === undefined) throw new UsageError(`--checker linearizable needs --model <name>; models: ${modelNames().join(', ')}`);
@@ -108,6 +114,7 @@ async function runCheck(file: string, flags: CheckFlags): Promise<number> {
     process.stdout.write(`${verdictWord(result.valid)}: ${file} is ${result.valid === true ? '' : result.valid === false ? 'not ' : 'not known to be '}linearizable (${parts}; checked in ${Number(s.ms).toFixed(0)} ms)\n`);
     if (result.explanation) process.stdout.write(`\n${result.explanation}\n`);
   }
+  if (flags.report !== undefined) await writeCheckReport(flags.report, ops, [result], file);
   return exitCodeFor(result);
 }
 
@@ -152,6 +159,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--opt <key=value>', 'model or checker option (repeatable), e.g. --opt nilReadAny=true, --opt wfrKeys=true', collectOpt, {})
     .option('--first-failure', 'stop at the first failing partition instead of reporting all')
     .option('--json', 'print the full CheckResult as JSON (stats.ms = checking time, parsing excluded)')
+    .option('--report <file>', 'also write a self-contained HTML report (timeline, anomalies) of the history to this file, e.g. report.html')
     .action(async (file: string, flags: CheckFlags) => setExit(await runCheck(file, flags)));
 
   program
@@ -199,6 +207,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--client-mode <mode>', 'async workers in the harness, or one OS process per client (needed for pause:client)').choices(['async', 'process']))
     .option('--json', 'print the outcome as JSON')
     .action(async (ref: string, flags: RunFlags) => setExit(await runCommand(ref, flags)));
+
+  program
+    .command('report')
+    .description('rebuild report.html and junit.xml of a run directory, or with --index the suite index.html and junit.xml of a store')
+    .argument('[run-dir]', 'a run directory, e.g. store/register-redis/2026-01-01T00-00-00.000Z-seed1 or store/latest')
+    .option('--index [store]', 'write <store>/index.html (every run, filters, per-scenario trend) and <store>/junit.xml, rendering missing reports (default store: ./store or $FAULTLINE_STORE)')
+    .option('--json', 'print the written paths (and with --index the runs) as JSON')
+    .action(async (runDir: string | undefined, flags: ReportFlags) => setExit(await reportCommand(runDir, flags)));
 
   program
     .command('list')

@@ -545,7 +545,27 @@ export async function runScenario(opts: RunOptions): Promise<RunOutcome> {
     checkers: results,
     finishedAt: new Date().toISOString(),
   });
+  await writeRunReports(run.dir, log);
   return outcome;
+}
+
+/**
+ * Writes report.html and junit.xml next to results.json. Best effort: a renderer failure is logged and changes
+ * neither the exit code nor anything already written (`faultline report <run-dir>` can rebuild them later).
+ */
+async function writeRunReports(dir: string, log: (line: string) => void): Promise<void> {
+  try {
+    const { writeRunReport } = await import('../reports/html/render.js');
+    await writeRunReport(dir);
+  } catch (err) {
+    log(`report.html could not be written (the run and its results are intact; retry with \`faultline report ${dir}\`): ${errText(err)}`);
+  }
+  try {
+    const { writeRunJUnit } = await import('../reports/junit.js');
+    await writeRunJUnit(dir);
+  } catch (err) {
+    log(`junit.xml could not be written: ${errText(err)}`);
+  }
 }
 
 /** Thrown inside the run when the user interrupted before the workload started. */
