@@ -15,61 +15,20 @@ import { startProxyServer, type ProxyServer } from '../../harness/faults/proxy-s
 import { Rng } from '../../harness/seed.js';
 import type { BankSetup } from '../../workloads/bank/accounts.js';
 import { etcdBankClient } from '../../workloads/bank/etcd.js';
-import type { Balances } from '../../workloads/bank/redis.js';
 import { etcdListAppendClient } from '../../workloads/list-append/etcd.js';
 import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../../workloads/types.js';
 import { useLocalBackends } from '../support/backends.js';
+import { append, barrier, never, OP_TIMEOUT_MS, r, READ, runConcurrently, sleep, timed, total, transfer, txn, type Mop } from '../support/txn-ops.js';
 
-const OP_TIMEOUT_MS = 1000;
-/** How late past opTimeoutMs an op may come back (event-loop and test-machine jitter). */
-const SLACK_MS = 400;
 const PREFIX = 'fltest';
 
 type Endpoints = ClientContext['endpoints'];
-type Mop = [string, number, unknown];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const never = () => new AbortController().signal;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const txn = (...mops: Mop[]): OpRequest => ({ f: 'txn', value: mops });
-const append = (k: number, v: number): Mop => ['append', k, v];
-const r = (k: number): Mop => ['r', k, null];
-const transfer = (from: number, to: number, amount: number): OpRequest => ({ f: 'transfer', value: { from, to, amount } });
-const READ: OpRequest = { f: 'read', value: null };
 
+/** Every unhandled rejection while this file runs (a client must never leave one behind). */
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown): void => void unhandled.push(e);
-
-/** A hook that holds each caller until `n` callers arrived: forces "both read before either commits". */
-function barrier(n: number): () => Promise<void> {
-  let arrived = 0;
-  let open!: () => void;
-  const gate = new Promise<void>((res) => (open = res));
-  return async () => {
-    if (++arrived >= n) open();
-    await gate;
-  };
-}
-
-async function timed(client: Client, op: OpRequest, signal: AbortSignal = never(), limit = OP_TIMEOUT_MS + SLACK_MS): Promise<OpOutcome> {
-  const t0 = performance.now();
-  const out = await client.invoke(op, signal);
-  const ms = performance.now() - t0;
-  assert.ok(ms <= limit, `${op.f} took ${ms.toFixed(0)} ms (limit ${limit}): ${JSON.stringify(out)}`);
-  return out;
-}
-
-/** Sum of a balances object, asserting every account has a non-negative integer balance. */
-function total(b: unknown, accounts: number): number {
-  const bal = b as Balances;
-  assert.deepEqual(Object.keys(bal).sort(), Array.from({ length: accounts }, (_, i) => String(i)).sort(), JSON.stringify(bal));
-  let sum = 0;
-  for (const [a, v] of Object.entries(bal)) {
-    assert.ok(typeof v === 'number' && v >= 0, `account ${a} has balance ${JSON.stringify(v)}`);
-    sum += v;
-  }
-  return sum;
-}
 
 describe('transactional etcd clients against real etcd', function () {
   this.timeout(90_000);
@@ -108,21 +67,8 @@ describe('transactional etcd clients against real etcd', function () {
   }
 
   /** `workers` single-threaded clients running `ops(worker, i)`, reopening after an `info` (the harness's rule). */
-  async function concurrently(factory: ClientFactory, endpoints: Endpoints, workers: number, perWorker: number, ops: (w: number, i: number) => OpRequest): Promise<{ op: OpRequest; out: OpOutcome }[]> {
-    const done: { op: OpRequest; out: OpOutcome }[] = [];
-    await Promise.all(
-      Array.from({ length: workers }, async (_, w) => {
-        let c = await open(factory, endpoints);
-        for (let i = 0; i < perWorker; i++) {
-          const op = ops(w, i);
-          const out = await c.invoke(op, never());
-          done.push({ op, out });
-          if (out.type === 'info') c = await open(factory, endpoints);
-        }
-      }),
-    );
-    return done;
-  }
+  const concurrently = (factory: ClientFactory, endpoints: Endpoints, workers: number, perWorker: number, ops: (w: number, i: number) => OpRequest) =>
+    runConcurrently(() => open(factory, endpoints), workers, perWorker, ops);
 
   const countOutcomes = (done: { out: OpOutcome }[]): Record<string, number> => {
     const counts: Record<string, number> = {};

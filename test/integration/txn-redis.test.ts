@@ -15,60 +15,15 @@ import { Rng } from '../../harness/seed.js';
 import type { BankSetup } from '../../workloads/bank/accounts.js';
 import { redisBankClient, type Balances, type RedisBankKind } from '../../workloads/bank/redis.js';
 import { redisListAppendClient } from '../../workloads/list-append/redis.js';
-import type { Client, ClientContext, ClientFactory, OpOutcome, OpRequest } from '../../workloads/types.js';
+import type { Client, ClientContext, ClientFactory, OpRequest } from '../../workloads/types.js';
 import { useLocalBackends } from '../support/backends.js';
-
-const OP_TIMEOUT_MS = 1000;
-/** How late past opTimeoutMs an op may come back (event-loop and test-machine jitter). */
-const SLACK_MS = 400;
+import { append, barrier, never, OP_TIMEOUT_MS, r, READ, runConcurrently, SLACK_MS, sleep, timed, total, transfer, txn, type Mop } from '../support/txn-ops.js';
 
 type Endpoints = ClientContext['endpoints'];
-type Mop = [string, number, unknown];
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const never = () => new AbortController().signal;
-const txn = (...mops: Mop[]): OpRequest => ({ f: 'txn', value: mops });
-const append = (k: number, v: number): Mop => ['append', k, v];
-const r = (k: number): Mop => ['r', k, null];
-const transfer = (from: number, to: number, amount: number): OpRequest => ({ f: 'transfer', value: { from, to, amount } });
-const READ: OpRequest = { f: 'read', value: null };
 
 /** Every unhandled rejection while this file runs (a client must never leave one behind). */
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown): void => void unhandled.push(e);
-
-/** A hook that holds each caller until `n` callers arrived: forces "both read before either writes". */
-function barrier(n: number): () => Promise<void> {
-  let arrived = 0;
-  let open!: () => void;
-  const gate = new Promise<void>((res) => (open = res));
-  return async () => {
-    if (++arrived >= n) open();
-    await gate;
-  };
-}
-
-/** Runs one op and asserts it came back within opTimeoutMs + slack. */
-async function timed(client: Client, op: OpRequest, signal: AbortSignal = never(), limit = OP_TIMEOUT_MS + SLACK_MS): Promise<OpOutcome> {
-  const t0 = performance.now();
-  const out = await client.invoke(op, signal);
-  const ms = performance.now() - t0;
-  assert.ok(ms <= limit, `${op.f} took ${ms.toFixed(0)} ms (limit ${limit}): ${JSON.stringify(out)}`);
-  return out;
-}
-
-/** Sum of a balances object, asserting every account has a non-negative integer balance. */
-function total(b: unknown, accounts: number, negativeOk = false): number {
-  const bal = b as Balances;
-  assert.deepEqual(Object.keys(bal).sort(), Array.from({ length: accounts }, (_, i) => String(i)).sort(), JSON.stringify(bal));
-  let sum = 0;
-  for (const [a, v] of Object.entries(bal)) {
-    assert.equal(typeof v, 'number', `account ${a} has balance ${JSON.stringify(v)}`);
-    if (!negativeOk) assert.ok((v as number) >= 0, `account ${a} is negative: ${JSON.stringify(bal)}`);
-    sum += v as number;
-  }
-  return sum;
-}
 
 describe('transactional redis clients against real redis-server', function () {
   this.timeout(90_000);
@@ -98,25 +53,10 @@ describe('transactional redis clients against real redis-server', function () {
   const lrange = async (key: string): Promise<number[]> => ((await redisCommand(port, ['LRANGE', key, '0', '-1'])) as string[]).map(Number);
   const get = (key: string) => redisCommand(port, ['GET', key]);
 
-  /**
-   * `workers` clients, each single-threaded, running `ops(worker, i)`; after an `info` a worker reopens its client
-   * (the harness's rule). Returns every (op, outcome) pair.
-   */
-  async function concurrently(factory: ClientFactory, workers: number, perWorker: number, ops: (w: number, i: number) => OpRequest): Promise<{ op: OpRequest; out: OpOutcome }[]> {
-    const done: { op: OpRequest; out: OpOutcome }[] = [];
-    await Promise.all(
-      Array.from({ length: workers }, async (_, w) => {
-        let c = await open(factory);
-        for (let i = 0; i < perWorker; i++) {
-          const op = ops(w, i);
-          const out = await c.invoke(op, never());
-          done.push({ op, out });
-          if (out.type === 'info') c = await open(factory);
-        }
-      }),
-    );
-    return done;
-  }
+  /** `workers` single-threaded clients running `ops(worker, i)`, reopening after an `info` (the harness's rule). */
+  const concurrently = (factory: ClientFactory, workers: number, perWorker: number, ops: (w: number, i: number) => OpRequest) =>
+    runConcurrently(() => open(factory), workers, perWorker, ops);
+
 
   before(async () => {
     process.on('unhandledRejection', onUnhandled);

@@ -5,51 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Op, OpType, ProcessId } from '../../../checkers/history/types.js';
+import type { Op } from '../../../checkers/history/types.js';
 import { inferListAppend } from '../../../checkers/txn/list-append.js';
-import { extractTxns } from '../../../checkers/txn/txns.js';
+import { H, inferWith } from './infer-helpers.js';
 import type { Mop, TxnCheckOptions } from '../../../checkers/txn/types.js';
-
-/** Builds txn histories: `txn` records an invoke (reads as nil) and its completion; both return indexes. */
-class H {
-  readonly ops: Op[] = [];
-  rec(process: ProcessId, type: OpType, value: unknown): number {
-    const index = this.ops.length;
-    this.ops.push({ index, time: index * 1_000_000, process, type, f: 'txn', value });
-    return index;
-  }
-  invoke(p: ProcessId, mops: Mop[]): number {
-    return this.rec(p, 'invoke', mops.map(([f, k, v]) => [f, k, f === 'r' ? null : v]));
-  }
-  complete(p: ProcessId, type: Exclude<OpType, 'invoke'>, mops: Mop[]): number {
-    return this.rec(p, type, type === 'ok' ? mops : mops.map(([f, k, v]) => [f, k, f === 'r' ? null : v]));
-  }
-  /** A whole txn; returns the completion's index (the txn's name in edges and anomalies). */
-  txn(p: ProcessId, mops: Mop[], type: Exclude<OpType, 'invoke'> = 'ok'): number {
-    this.invoke(p, mops);
-    return this.complete(p, type, mops);
-  }
-}
 
 const ap = (k: unknown, v: unknown): Mop => ['append', k, v];
 const r = (k: unknown, v: unknown): Mop => ['r', k, v];
 
-function infer(ops: readonly Op[], opts?: TxnCheckOptions) {
-  const { txns, unknowns: extractUnknowns } = extractTxns(ops);
-  const ids: [number, number, string][] = [];
-  const inf = inferListAppend(txns, { add: (a, b, k) => ids.push([a, b, k]) }, opts);
-  const edges = [...new Set(ids.map(([a, b, k]) => `${txns[a]!.index}->${txns[b]!.index} ${k}`))].sort();
-  const byIndex = (i: number) => txns.findIndex((t) => t.index === i);
-  return {
-    txns,
-    inf,
-    edges,
-    ids,
-    unknowns: [...extractUnknowns, ...(inf.unknowns ?? [])],
-    anomalies: inf.anomalies.map((a) => [a.type, a.ops] as const),
-    explain: (a: number, b: number, kind: 'ww' | 'wr' | 'rw') => inf.explainEdge(byIndex(a), byIndex(b), kind),
-  };
-}
+const infer = (ops: readonly Op[], opts?: TxnCheckOptions) => inferWith(inferListAppend, ops, opts);
 
 const sortEdges = (xs: string[]) => [...xs].sort();
 
